@@ -1,0 +1,50 @@
+import type { Rect, VideoFrame } from '../core/frame.js';
+import type { FrameWindow } from './frame-window.js';
+
+/**
+ * A region the filter removes. Manual regions come from config or the control plane; later,
+ * detectors add regions of their own kinds.
+ */
+export interface Region {
+  readonly id: string;
+  readonly kind: 'manual' | 'logo' | 'subtitle' | 'ticker';
+  readonly rect: Rect;
+  readonly enabled: boolean;
+}
+
+export interface FilterContext {
+  /** Recent input frames, newest included (already pushed before `process` is called). */
+  readonly window: FrameWindow;
+  /**
+   * True when the stage is behind its budget: a filter should reuse its previous fill where it
+   * can instead of computing a new one (quality degrades before frames are dropped).
+   */
+  readonly behind: boolean;
+}
+
+export interface FilterResult {
+  /** The cleaned picture: same size and layout as the input. May be the input buffer itself. */
+  readonly data: Buffer;
+  /** True when the filter reused an earlier fill instead of computing this frame's (counted as degraded). */
+  readonly degraded: boolean;
+}
+
+/**
+ * One removal algorithm. Implementations must not keep references to `frame.data` beyond the call
+ * unless they copy it: the pipeline may recycle input buffers.
+ */
+export interface Filter {
+  readonly name: string;
+  process(frame: VideoFrame, ctx: FilterContext): FilterResult | Promise<FilterResult>;
+  /** Replaces the set of manual regions (config or control plane). */
+  setRegions?(regions: readonly Region[]): void;
+  close?(): void | Promise<void>;
+}
+
+/** Leaves every frame untouched: the baseline for latency and quality comparisons. */
+export class PassThroughFilter implements Filter {
+  readonly name = 'passthrough';
+  process(frame: VideoFrame): FilterResult {
+    return { data: frame.data, degraded: false };
+  }
+}
