@@ -1,0 +1,66 @@
+import { z } from 'zod';
+
+// Stream keys become RTMP paths and file names: the same alphabet node-media-server accepts.
+export const streamKeySchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a stream key of 1-64 letters, digits, "_" or "-"');
+
+const port = z.number().int().min(1).max(65535);
+
+export const rectSchema = z.object({
+  x: z.number().int().min(0),
+  y: z.number().int().min(0),
+  width: z.number().int().min(1),
+  height: z.number().int().min(1),
+  id: z.string().optional(),
+}).strict();
+
+export const configSchema = z.object({
+  server: z.object({
+    bind: z.string().min(1),
+    httpPort: port,
+    dataDir: z.string().min(1),
+  }).strict(),
+  rtmp: z.object({
+    port,
+    httpFlvPort: port,
+    ingestApp: z.string().regex(/^[A-Za-z0-9_-]+$/),
+    cleanApp: z.string().regex(/^[A-Za-z0-9_-]+$/),
+    auth: z.object({
+      mode: z.enum(['auto', 'on', 'off']),
+      keys: z.record(streamKeySchema, z.string().min(8, 'a secret of at least 8 characters')),
+    }).strict(),
+    stallTimeoutMs: z.number().int().min(500),
+  }).strict().refine((r) => r.ingestApp !== r.cleanApp, { message: 'ingestApp and cleanApp must differ', path: ['cleanApp'] }),
+  pipeline: z.object({
+    filter: z.enum(['manual', 'passthrough']),
+    windowFrames: z.number().int().min(1).max(300),
+    maxQueuedFrames: z.number().int().min(1).max(120),
+    degradeAtQueuedFrames: z.number().int().min(1),
+    maxDecoderBacklogBytes: z.number().int().min(100_000),
+    regions: z.record(z.union([z.literal('*'), streamKeySchema]), z.array(rectSchema)),
+  }).strict().refine((p) => p.degradeAtQueuedFrames <= p.maxQueuedFrames, {
+    message: 'must not exceed pipeline.maxQueuedFrames', path: ['degradeAtQueuedFrames'],
+  }),
+  encoder: z.object({
+    preset: z.enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium']),
+    videoBitrateKbps: z.number().int().min(100).max(100_000),
+    keyframeIntervalS: z.number().min(0.2).max(20),
+    defaultFps: z.number().min(1).max(240),
+  }).strict(),
+  egress: z.object({
+    push: z.record(streamKeySchema, z.array(z.string().regex(/^rtmps?:\/\/\S+$/, 'an rtmp:// or rtmps:// URL'))),
+    retryInitialDelayMs: z.number().int().min(10),
+    retryMaxDelayMs: z.number().int().min(10),
+  }).strict(),
+  log: z.object({
+    level: z.enum(['trace', 'debug', 'info', 'warn', 'error']),
+  }).strict(),
+  demo: z.object({
+    width: z.number().int().min(64).max(3840).multipleOf(2),
+    height: z.number().int().min(64).max(2160).multipleOf(2),
+    fps: z.number().int().min(1).max(60),
+    key: streamKeySchema,
+  }).strict(),
+}).strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type RectConfig = z.infer<typeof rectSchema>;

@@ -1,0 +1,129 @@
+import { setImmediate as yieldToIo } from 'node:timers/promises';
+import type { VideoFrame } from '../core/frame.js';
+import type { Logger } from '../core/log.js';
+import { RecentSamples } from '../core/stats.js';
+import type { Filter } from './filter.js';
+import { FrameWindow } from './frame-window.js';
+
+export interface FilterStageOptions {
+  readonly filter: Filter;
+  readonly windowFrames: number;
+  /** Frames allowed to wait; beyond it the oldest waiting frame is dropped. */
+  readonly maxQueued: number;
+  /** Waiting frames from which the filter is told it is behind (reuse last fill). */
+  readonly degradeAt: number;
+  readonly log: Logger;
+  readonly onOutput: (frame: VideoFrame, data: Buffer) => void;
+}
+
+export interface FilterStageStats {
+  framesIn: number;
+  framesOut: number;
+  dropped: number;
+  degraded: number;
+  filterErrors: number;
+  bypassed: number;
+  queueDepth: number;
+  filterMsP50: number;
+  filterMsP99: number;
+}
+
+/**
+ * Owns the filter, its bounded input queue and the sliding window. Falling behind costs quality
+ * first (the filter reuses its last fill, counted as degraded) and frames last (oldest waiting
+ * frame dropped, counted). A filter that throws never stops the picture: the frame goes out
+ * unfiltered (fail open) and the error is counted.
+ */
+export class FilterStage {
+  private readonly queue: VideoFrame[] = [];
+  private readonly window: FrameWindow;
+  private readonly filterMs = new RecentSamples(600);
+  private running = false;
+  private idle: Promise<void> = Promise.resolve();
+  private lastErrorLogAt = -Infinity;
+  /** When set, frames skip the filter entirely (operator bypass). */
+  bypass = false;
+  private readonly counters = { framesIn: 0, framesOut: 0, dropped: 0, degraded: 0, filterErrors: 0, bypassed: 0 };
+
+  constructor(private readonly opts: FilterStageOptions) {
+    this.window = new FrameWindow(opts.windowFrames);
+  }
+
+  get filter(): Filter {
+    return this.opts.filter;
+  }
+
+  push(frame: VideoFrame): void {
+    this.counters.framesIn++;
+    if (this.queue.length >= this.opts.maxQueued) {
+      this.queue.shift();
+      this.counters.dropped++;
+    }
+    this.queue.push(frame);
+    if (!this.running) this.idle = this.pump();
+  }
+
+  /** Resolves when every queued frame has been processed (end of stream). */
+  drained(): Promise<void> {
+    return this.idle;
+  }
+
+  private async pump(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.queue.length) {
+        const frame = this.queue.shift()!;
+        const last = this.window.at(0);
+        if (last && (last.width !== frame.width || last.height !== frame.height)) this.window.clear();
+        this.window.push(frame);
+        const out = await this.runFilter(frame, this.queue.length >= this.opts.degradeAt);
+        this.counters.framesOut++;
+        this.opts.onOutput(frame, out);
+        // Let decoder output (I/O callbacks) queue up between frames: that is how lateness becomes visible.
+        await yieldToIo();
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async runFilter(frame: VideoFrame, behind: boolean): Promise<Buffer> {
+    if (this.bypass) {
+      this.counters.bypassed++;
+      return frame.data;
+    }
+    const t0 = performance.now();
+    try {
+      const result = await this.opts.filter.process(frame, { window: this.window, behind });
+      if (result.data.length !== frame.data.length) throw new Error(`filter ${this.opts.filter.name} returned ${result.data.length} bytes for a ${frame.data.length}-byte frame`);
+      if (result.degraded) this.counters.degraded++;
+      return result.data;
+    } catch (err) {
+      this.counters.filterErrors++;
+      const now = performance.now();
+      if (now - this.lastErrorLogAt > 5000) {
+        this.lastErrorLogAt = now;
+        this.opts.log.error({ err, filter: this.opts.filter.name, errors: this.counters.filterErrors }, 'filter failed; passing the frame through unfiltered');
+      }
+      return frame.data;
+    } finally {
+      this.filterMs.add(performance.now() - t0);
+    }
+  }
+
+  stats(): FilterStageStats {
+    return {
+      ...this.counters,
+      queueDepth: this.queue.length,
+      filterMsP50: this.filterMs.percentile(50),
+      filterMsP99: this.filterMs.percentile(99),
+    };
+  }
+
+  async close(): Promise<void> {
+    this.queue.length = 0;
+    await this.idle;
+    this.window.clear();
+    await this.opts.filter.close?.();
+  }
+}

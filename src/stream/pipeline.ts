@@ -1,0 +1,284 @@
+import type { Config } from '../config/schema.js';
+import type { VideoFrame } from '../core/frame.js';
+import type { Logger } from '../core/log.js';
+import { RateMeter, RecentSamples, round1 } from '../core/stats.js';
+import { CleanPublisher } from '../egress/rtmp/clean-publisher.js';
+import type { Filter } from '../filter/filter.js';
+import { FilterStage } from '../filter/stage.js';
+import { FrameDecoder } from '../media/decoder.js';
+import { LiveEncoder } from '../media/encoder.js';
+import { Flv, type AVPacket } from '../rtmp/nms.js';
+import { inspectFlvTag } from './flv-tags.js';
+
+/** Frames handed to x264 and not yet back: beyond this the encoder is late and frames are dropped. */
+const MAX_ENCODER_IN_FLIGHT = 4;
+/** Arrival times remembered per pts, for latency: ~10 s at 30 fps. */
+const MAX_TRACKED_ARRIVALS = 300;
+
+export type PipelineState = 'starting' | 'running' | 'draining' | 'ended' | 'failed';
+
+export interface StreamStats {
+  key: string;
+  state: PipelineState;
+  startedAt: string;
+  width: number;
+  height: number;
+  fpsIn: number;
+  fpsOut: number;
+  framesDecoded: number;
+  framesEncoded: number;
+  dropped: number;
+  degraded: number;
+  filterErrors: number;
+  bypass: boolean;
+  filter: string;
+  queues: { decoderBacklogBytes: number; filterQueue: number; encoderInFlight: number };
+  addedLatencyMs: { p50: number; p99: number; samples: number };
+  filterMs: { p50: number; p99: number };
+  audioPackets: number;
+  endReason?: string;
+}
+
+export interface PipelineOptions {
+  readonly key: string;
+  readonly config: Config;
+  readonly filter: Filter;
+  readonly log: Logger;
+  /** Frame rate the publisher announced, if any (x264 rate control only); read when the encoder starts. */
+  readonly fpsHint: () => number | undefined;
+  /** Called once when the pipeline stops on its own (decoder/encoder failure, stall). */
+  readonly onFailure: (reason: string) => void;
+}
+
+/**
+ * One published stream's filter path: compressed video -> decoder child -> filter stage -> encoder
+ * child -> clean publisher, audio straight to the clean publisher. Every stage owns its process,
+ * its bounded queue and its counters; data flows one way.
+ */
+export class StreamPipeline {
+  readonly key: string;
+  private readonly log: Logger;
+  private readonly decoder: FrameDecoder;
+  private readonly stage: FilterStage;
+  private encoder: LiveEncoder | undefined;
+  private readonly retiredEncoders: Promise<void>[] = [];
+  private readonly publisher: CleanPublisher;
+  private readonly arrivals = new Map<number, number>();
+  private readonly latency = new RecentSamples(900);
+  private readonly fpsIn = new RateMeter();
+  private readonly fpsOut = new RateMeter();
+  private state: PipelineState = 'starting';
+  private readonly startedAt = new Date();
+  private skippingToKeyframe = false;
+  private droppedCompressed = 0;
+  private droppedAtEncoder = 0;
+  private framesEncoded = 0;
+  private audioPackets = 0;
+  private lastVideoAt = performance.now();
+  private readonly stallTimer: NodeJS.Timeout;
+  private width = 0;
+  private height = 0;
+  private endReason: string | undefined;
+
+  constructor(private readonly opts: PipelineOptions) {
+    this.key = opts.key;
+    this.log = opts.log.child({ stream: opts.key });
+    const cfg = opts.config;
+    this.publisher = new CleanPublisher(cfg.rtmp.cleanApp, opts.key);
+    this.stage = new FilterStage({
+      filter: opts.filter,
+      windowFrames: cfg.pipeline.windowFrames,
+      maxQueued: cfg.pipeline.maxQueuedFrames,
+      degradeAt: cfg.pipeline.degradeAtQueuedFrames,
+      log: this.log,
+      onOutput: (frame, data) => this.encode(frame, data),
+    });
+    this.decoder = new FrameDecoder({
+      name: `decoder ${opts.key}`,
+      inputArgs: ['-f', 'flv', '-i', 'pipe:0'],
+      lowDelay: true,
+      onFrame: (frame) => this.onDecoded(frame),
+      arrivalOf: (pts) => this.takeArrival(pts),
+    });
+    this.decoder.process.on('exit', (code, _signal, reason) => {
+      if (this.state === 'starting' || this.state === 'running') this.fail(code === 0 ? 'decoder ended unexpectedly' : reason);
+    });
+    // Audio is not decoded: the FLV header announces video only so the demuxer never waits for it.
+    this.decoder.write(Flv.createHeader(false, true));
+    const stallMs = cfg.rtmp.stallTimeoutMs;
+    this.stallTimer = setInterval(() => {
+      if (this.state === 'running' || this.state === 'starting') {
+        if (performance.now() - this.lastVideoAt > stallMs) this.fail(`publisher sent no video for ${stallMs} ms`);
+      }
+    }, Math.min(1000, stallMs / 2));
+    this.stallTimer.unref();
+  }
+
+  get filter(): Filter {
+    return this.stage.filter;
+  }
+
+  setBypass(on: boolean): void {
+    this.stage.bypass = on;
+  }
+
+  /** One FLV tag from the publisher (video, audio or script data). */
+  onTag(tag: Buffer, packet: AVPacket): void {
+    if (this.state !== 'starting' && this.state !== 'running') return;
+    if (packet.codec_type === 8) {
+      this.audioPackets++;
+      this.publisher.onAudio(packet);
+    } else if (packet.codec_type === 9) {
+      this.onVideoTag(tag);
+    }
+  }
+
+  onMetadata(fields: Record<string, unknown>): void {
+    this.publisher.setSourceMetadata(fields);
+  }
+
+  private onVideoTag(tag: Buffer): void {
+    const info = inspectFlvTag(tag);
+    const now = performance.now();
+    this.lastVideoAt = now;
+    if (this.decoder.backlogBytes > this.opts.config.pipeline.maxDecoderBacklogBytes && !this.skippingToKeyframe) {
+      // Compressed frames can't be dropped one by one: a gap breaks every frame up to the next keyframe.
+      this.skippingToKeyframe = true;
+      this.log.warn({ backlog: this.decoder.backlogBytes }, 'decoder is behind; skipping to the next keyframe');
+    }
+    if (this.skippingToKeyframe) {
+      if (!info.keyframe && !info.isConfig) {
+        this.droppedCompressed++;
+        return;
+      }
+      if (info.keyframe) this.skippingToKeyframe = false;
+    }
+    if (!info.isConfig) {
+      this.arrivals.set(info.pts, now);
+      if (this.arrivals.size > MAX_TRACKED_ARRIVALS) this.arrivals.delete(this.arrivals.keys().next().value!);
+    }
+    this.decoder.write(tag);
+  }
+
+  private takeArrival(pts: number): number | undefined {
+    const t = this.arrivals.get(pts);
+    if (t !== undefined) this.arrivals.delete(pts);
+    return t;
+  }
+
+  private onDecoded(frame: VideoFrame): void {
+    if (this.state === 'starting') {
+      this.state = 'running';
+      this.log.info({ width: frame.width, height: frame.height }, 'first frame decoded');
+    }
+    this.fpsIn.mark();
+    this.stage.push(frame);
+  }
+
+  private encode(frame: VideoFrame, data: Buffer): void {
+    if (!this.encoder || frame.width !== this.width || frame.height !== this.height) this.startEncoder(frame.width, frame.height);
+    const enc = this.encoder!;
+    if (enc.inFlight >= MAX_ENCODER_IN_FLIGHT) {
+      this.droppedAtEncoder++;
+      return;
+    }
+    // A filter may reuse its output buffer for the next frame while this one still sits in the pipe.
+    enc.submit(data === frame.data ? data : Buffer.from(data), { ptsMs: frame.ptsMs, arrivedAt: frame.arrivedAt });
+  }
+
+  private startEncoder(width: number, height: number): void {
+    if (this.encoder) {
+      // Resolution changed: the old encoder finishes its frames; the new one sends a fresh header.
+      const old = this.encoder;
+      old.endInput();
+      this.retiredEncoders.push(old.finished());
+      this.log.info({ from: `${this.width}x${this.height}`, to: `${width}x${height}` }, 'resolution changed; restarting encoder');
+    }
+    this.width = width;
+    this.height = height;
+    const cfg = this.opts.config.encoder;
+    const hint = this.opts.fpsHint();
+    const fps = hint && hint > 0 && hint <= 240 ? hint : cfg.defaultFps;
+    this.publisher.setVideoInfo({ width, height, fps, bitrateKbps: cfg.videoBitrateKbps });
+    const enc = new LiveEncoder({
+      name: `encoder ${this.key}`,
+      width, height, fps,
+      settings: cfg,
+      onPacket: (packet, meta) => {
+        this.publisher.onVideo(packet);
+        if (meta) {
+          this.framesEncoded++;
+          this.fpsOut.mark();
+          this.latency.add(performance.now() - meta.arrivedAt);
+        }
+      },
+    });
+    enc.process.on('exit', (code, _signal, reason) => {
+      if (this.encoder === enc && (this.state === 'running' || this.state === 'starting')) this.fail(code === 0 ? 'encoder ended unexpectedly' : reason);
+    });
+    this.encoder = enc;
+  }
+
+  private fail(reason: string): void {
+    if (this.state === 'failed' || this.state === 'ended') return;
+    this.state = 'failed';
+    this.endReason = reason;
+    this.log.error({ reason }, 'stream pipeline failed');
+    void this.teardown();
+    this.opts.onFailure(reason);
+  }
+
+  /**
+   * The publisher is gone: let every frame already received through decoder, filter and encoder
+   * (nothing is lost at the end of a stream), then release the clean path.
+   */
+  async end(reason = 'publisher ended'): Promise<void> {
+    if (this.state === 'ended' || this.state === 'failed' || this.state === 'draining') return;
+    this.state = 'draining';
+    this.endReason = reason;
+    this.decoder.endInput();
+    await this.decoder.finished();
+    await this.stage.drained();
+    if (this.encoder) {
+      this.encoder.endInput();
+      await this.encoder.finished();
+    }
+    await Promise.all(this.retiredEncoders);
+    this.state = 'ended';
+    await this.teardown();
+    this.log.info({ reason, framesEncoded: this.framesEncoded }, 'stream pipeline ended');
+  }
+
+  /** Hard stop: children killed, nothing drained (shutdown, failure). */
+  async teardown(): Promise<void> {
+    clearInterval(this.stallTimer);
+    if (this.state !== 'failed') this.state = 'ended';
+    await Promise.all([this.decoder.kill(), this.encoder?.kill(), this.stage.close()]);
+    this.publisher.close();
+  }
+
+  stats(): StreamStats {
+    const s = this.stage.stats();
+    return {
+      key: this.key,
+      state: this.state,
+      startedAt: this.startedAt.toISOString(),
+      width: this.width,
+      height: this.height,
+      fpsIn: round1(this.fpsIn.rate()),
+      fpsOut: round1(this.fpsOut.rate()),
+      framesDecoded: this.decoder.framesOut,
+      framesEncoded: this.framesEncoded,
+      dropped: s.dropped + this.droppedAtEncoder + this.droppedCompressed,
+      degraded: s.degraded,
+      filterErrors: s.filterErrors,
+      bypass: this.stage.bypass,
+      filter: this.stage.filter.name,
+      queues: { decoderBacklogBytes: this.decoder.backlogBytes, filterQueue: s.queueDepth, encoderInFlight: this.encoder?.inFlight ?? 0 },
+      addedLatencyMs: { p50: round1(this.latency.percentile(50)), p99: round1(this.latency.percentile(99)), samples: this.latency.size },
+      filterMs: { p50: round1(s.filterMsP50), p99: round1(s.filterMsP99) },
+      audioPackets: this.audioPackets,
+      ...(this.endReason ? { endReason: this.endReason } : {}),
+    };
+  }
+}

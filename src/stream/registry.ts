@@ -1,0 +1,88 @@
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../core/log.js';
+import { PushRelay } from '../egress/rtmp/push-relay.js';
+import { createFilter } from '../filter/factory.js';
+import { StreamPipeline, type StreamStats } from './pipeline.js';
+
+export interface StartStreamOptions {
+  readonly key: string;
+  readonly fpsHint: () => number | undefined;
+  /** Ask the ingest protocol to drop its publisher (the pipeline failed on its own). */
+  readonly disconnect: (reason: string) => void;
+}
+
+/**
+ * The one place streams live, whatever protocol brought them in (MediaMTX's path manager): ingest
+ * starts and ends streams here, egress and control find them here.
+ */
+export class StreamRegistry {
+  private readonly streams = new Map<string, StreamPipeline>();
+  private readonly relays = new Map<string, PushRelay[]>();
+  private readonly ending = new Set<Promise<void>>();
+
+  constructor(private readonly config: Config, private readonly log: Logger, private readonly cleanUrl: (key: string) => string) {}
+
+  has(key: string): boolean {
+    return this.streams.has(key);
+  }
+
+  get(key: string): StreamPipeline | undefined {
+    return this.streams.get(key);
+  }
+
+  start(opts: StartStreamOptions): StreamPipeline {
+    if (this.streams.has(opts.key)) throw new Error(`stream ${opts.key} is already running`);
+    const pipeline = new StreamPipeline({
+      key: opts.key,
+      config: this.config,
+      filter: createFilter(this.config, opts.key),
+      log: this.log,
+      fpsHint: opts.fpsHint,
+      onFailure: (reason) => {
+        this.forget(opts.key, pipeline);
+        opts.disconnect(reason);
+      },
+    });
+    this.streams.set(opts.key, pipeline);
+    const targets = this.config.egress.push[opts.key] ?? [];
+    const relays = targets.map((target) => new PushRelay({
+      source: this.cleanUrl(opts.key),
+      target,
+      initialDelayMs: this.config.egress.retryInitialDelayMs,
+      maxDelayMs: this.config.egress.retryMaxDelayMs,
+      log: this.log.child({ stream: opts.key }),
+    }));
+    // The clean path exists once the first encoded frame is out; relays started earlier just retry.
+    relays.forEach((r) => r.start());
+    this.relays.set(opts.key, relays);
+    this.log.info({ stream: opts.key, pushTargets: relays.length }, 'stream started');
+    return pipeline;
+  }
+
+  /** Graceful end: drains the pipeline (no frame lost) while a new publish of the key may already start. */
+  end(key: string, pipeline: StreamPipeline, reason: string): Promise<void> {
+    this.forget(key, pipeline);
+    const done = pipeline.end(reason).catch((err: unknown) => this.log.error({ err, stream: key }, 'error while ending stream'));
+    this.ending.add(done);
+    void done.finally(() => this.ending.delete(done));
+    return done;
+  }
+
+  private forget(key: string, pipeline: StreamPipeline): void {
+    if (this.streams.get(key) !== pipeline) return;
+    this.streams.delete(key);
+    const relays = this.relays.get(key) ?? [];
+    this.relays.delete(key);
+    for (const r of relays) void r.stop();
+  }
+
+  stats(): StreamStats[] {
+    return [...this.streams.values()].map((p) => p.stats());
+  }
+
+  async closeAll(): Promise<void> {
+    const all = [...this.streams.entries()];
+    for (const [key, p] of all) this.forget(key, p);
+    await Promise.all([...all.map(([, p]) => p.teardown()), ...this.ending]);
+  }
+}
