@@ -1,0 +1,74 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ClipSpec } from '../src/synth/synthesize.js';
+
+/** The material clips are made from: the shared media folder, or the committed fixtures. */
+export interface Media {
+  readonly dir: string;
+  readonly videos: readonly string[];
+  readonly photos: readonly string[];
+}
+
+const VIDEO_EXT = /\.(avi|mp4|mkv|mov|webm|flv)$/i;
+const PHOTO_EXT = /\.(jpe?g|png)$/i;
+
+function listFiles(dir: string, re: RegExp): string[] {
+  return existsSync(dir) ? readdirSync(dir).filter((n) => re.test(n)).sort().map((n) => join(dir, n)) : [];
+}
+
+/** Accepts the layout of ../shared/media (photos/, video/) or a flat folder (the fixtures). */
+export function findMedia(dir: string): Media | undefined {
+  const videos = [...listFiles(join(dir, 'video'), VIDEO_EXT), ...listFiles(dir, VIDEO_EXT)];
+  const photos = [...listFiles(join(dir, 'photos'), PHOTO_EXT), ...listFiles(dir, PHOTO_EXT)];
+  return videos.length && photos.length ? { dir, videos, photos } : undefined;
+}
+
+export type CaseKind = 'video-translucent-logo-subs' | 'pan-opaque-logo' | 'static-logo' | 'no-overlay' | 'pan-dynamic-ticker' | 'video-cjk-moving-logo';
+
+export interface BenchCase {
+  readonly kind: CaseKind;
+  readonly spec: ClipSpec;
+}
+
+export interface CaseOptions {
+  readonly full: boolean;
+  readonly seed: number;
+}
+
+/**
+ * Quick: the four kinds the issue requires, 4 s at 320x240. Full: 10 s at 640x360, two clips per
+ * kind from different material, plus dynamic overlays (fade, ticker, drifting bug, CJK captions).
+ */
+export function benchCases(media: Media, opts: CaseOptions): BenchCase[] {
+  const [width, height, frames] = opts.full ? [640, 360, 250] : [320, 240, 100];
+  const fps = 25;
+  const reps = opts.full ? 2 : 1;
+  const cases: BenchCase[] = [];
+  const photo = (k: number) => media.photos[(opts.seed * 7 + k * 37) % media.photos.length]!;
+  const video = (k: number) => media.videos[k % media.videos.length]!;
+  const add = (kind: CaseKind, rep: number, source: ClipSpec['source'], overlays: ClipSpec['overlays']) => {
+    const seed = opts.seed * 1000 + cases.length;
+    cases.push({ kind, spec: { id: `${kind}-${rep}`, seed, width, height, fps, frames, source, overlays } });
+  };
+  for (let rep = 0; rep < reps; rep++) {
+    const start = rep * 20;
+    add('video-translucent-logo-subs', rep, { kind: 'video', path: video(rep), startFrame: start }, [
+      { kind: 'logo', opacity: 0.3 + 0.25 * ((opts.seed + rep) % 3), graphic: 'drawn' },
+      { kind: 'subtitles', look: { script: 'latin' } },
+    ]);
+    add('pan-opaque-logo', rep, { kind: 'pan', photo: photo(rep) }, [{ kind: 'logo', opacity: 1, graphic: rep % 2 ? 'drawn' : 'icon' }]);
+    add('static-logo', rep, { kind: 'static', photo: photo(rep + 11) }, [{ kind: 'logo', graphic: rep % 2 ? 'icon' : 'drawn' }]);
+    add('no-overlay', rep, rep % 2 ? { kind: 'pan', photo: photo(rep + 23) } : { kind: 'video', path: video(rep), startFrame: 30 }, []);
+    if (opts.full) {
+      add('pan-dynamic-ticker', rep, { kind: 'pan', photo: photo(rep + 31) }, [
+        { kind: 'dynamic-logo', motion: rep % 2 ? 'blink' : 'fade' },
+        { kind: 'ticker' },
+      ]);
+      add('video-cjk-moving-logo', rep, { kind: 'video', path: video(rep), startFrame: 10 + start }, [
+        { kind: 'dynamic-logo', motion: 'move' },
+        { kind: 'subtitles', look: { script: 'cjk' } },
+      ]);
+    }
+  }
+  return cases;
+}

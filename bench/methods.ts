@@ -1,0 +1,119 @@
+import { join } from 'node:path';
+import type { VideoFrame } from '../src/core/frame.js';
+import { PassThroughFilter, type Filter, type FilterContext, type FilterResult, type Region } from '../src/filter/filter.js';
+import { ManualRegionFilter } from '../src/filter/manual-region-filter.js';
+import { processFile } from '../src/process/offline.js';
+import { type ClipData, type LayerRect, trueMask } from '../src/synth/clip.js';
+import { encodeYuv } from '../src/synth/ffmpeg-io.js';
+import { METHOD_OUTPUT_ARGS, runDelogo, runRemovelogo } from './ffmpeg-baselines.js';
+import { teleaInpaintFrame } from './inpaint-telea.js';
+import { percentile } from './metrics.js';
+
+export interface MethodRun {
+  /** The video to score (the input itself for the unmodified row). */
+  readonly output: string;
+  /** Frames per second of the whole run, decode and encode included; NaN where nothing runs. */
+  readonly fps: number;
+  /** Per-frame processing time; NaN where the method is one opaque ffmpeg process. */
+  readonly latencyP50Ms: number;
+  readonly latencyP99Ms: number;
+}
+
+export interface Method {
+  readonly id: string;
+  readonly label: string;
+  /** What the method is told: nothing, the true boxes, or the true per-pixel mask. */
+  readonly given: 'nothing' | 'true rects' | 'true mask';
+  run(clip: ClipData, inputPath: string, workDir: string): Promise<MethodRun>;
+}
+
+const fpsOf = (frames: number, ms: number) => (frames * 1000) / ms;
+const noLatency = { latencyP50Ms: NaN, latencyP99Ms: NaN };
+
+const REGION_KIND: Record<LayerRect['kind'], Region['kind']> = { logo: 'logo', 'dynamic-logo': 'logo', subtitles: 'subtitle', ticker: 'ticker' };
+
+/**
+ * Gives the wrapped filter each frame's true boxes before it sees the frame: "manual regions"
+ * as an operator who knew every box would set them. Ids follow layers, so a filter that keeps
+ * per-region state keeps it across frames.
+ */
+class TrueRectsFilter implements Filter {
+  readonly name: string;
+  constructor(private readonly inner: Filter, private readonly rects: readonly (readonly LayerRect[])[]) {
+    this.name = `${inner.name}+true-rects`;
+  }
+  process(frame: VideoFrame, ctx: FilterContext): FilterResult | Promise<FilterResult> {
+    const regions = (this.rects[frame.seq] ?? []).map((r) => ({ id: `layer${r.layer}`, kind: REGION_KIND[r.kind], rect: r.rect, enabled: true }));
+    this.inner.setRegions?.(regions);
+    return this.inner.process(frame, ctx);
+  }
+  close(): void | Promise<void> {
+    return this.inner.close?.();
+  }
+}
+
+type Speed = Omit<MethodRun, 'output'>;
+
+/** A method that writes `<workDir>/<id>.mkv` from the clip's input. */
+function writing(id: string, label: string, given: Method['given'], produce: (clip: ClipData, input: string, output: string, workDir: string) => Promise<Speed>): Method {
+  return {
+    id,
+    label,
+    given,
+    async run(clip, inputPath, workDir) {
+      const output = join(workDir, `${id}.mkv`);
+      return { output, ...(await produce(clip, inputPath, output, workDir)) };
+    },
+  };
+}
+
+/** Clearcast through the real offline path (`processFile`), as `clearcast process --lossless` runs it. */
+function clearcast(id: string, label: string, given: Method['given'], make: (clip: ClipData) => Filter): Method {
+  return writing(id, label, given, async (clip, input, output) => {
+    const r = await processFile({ input, output, filter: make(clip), lossless: true });
+    if (r.frames !== clip.truth.frames) throw new Error(`${id}: processFile wrote ${r.frames} frames of ${clip.truth.frames}`);
+    return { fps: r.fps, latencyP50Ms: r.filterMsP50, latencyP99Ms: r.filterMsP99 };
+  });
+}
+
+/** An ffmpeg filter run as one process: fps is end to end, per-frame latency is not observable. */
+function ffmpegFilter(id: string, label: string, given: Method['given'], runner: typeof runDelogo): Method {
+  return writing(id, label, given, async (clip, input, output, workDir) => ({
+    fps: fpsOf(clip.truth.frames, await runner(clip, input, output, workDir)),
+    ...noLatency,
+  }));
+}
+
+async function telea(clip: ClipData, _input: string, output: string): Promise<Speed> {
+  const { width, height, fps, frames } = clip.truth;
+  const times: number[] = [];
+  const t0 = performance.now();
+  const out = clip.input.map((frame, f) => {
+    const t = performance.now();
+    const filled = teleaInpaintFrame(frame, width, height, trueMask(clip.alpha[f]!));
+    times.push(performance.now() - t);
+    return filled;
+  });
+  await encodeYuv(output, width, height, fps, out, METHOD_OUTPUT_ARGS);
+  // Decoding is free here (frames are in memory), so whole-run fps slightly flatters this row.
+  return { fps: fpsOf(frames, performance.now() - t0), latencyP50Ms: percentile(times, 50), latencyP99Ms: percentile(times, 99) };
+}
+
+export const METHODS: readonly Method[] = [
+  {
+    id: 'input',
+    label: 'unmodified input',
+    given: 'nothing',
+    run: async (_clip, inputPath) => ({ output: inputPath, fps: NaN, ...noLatency }),
+  },
+  ffmpegFilter('delogo', 'ffmpeg delogo', 'true rects', runDelogo),
+  ffmpegFilter('removelogo', 'ffmpeg removelogo', 'true mask', runRemovelogo),
+  writing('telea', 'Telea inpainting (TS)', 'true mask', telea),
+  clearcast('clearcast-passthrough', 'Clearcast pass-through', 'nothing', () => new PassThroughFilter()),
+  clearcast('clearcast-manual', 'Clearcast manual-region', 'true rects', (clip) => new TrueRectsFilter(new ManualRegionFilter([]), clip.truth.rects)),
+];
+
+/** Rows the table shows but cannot fill yet. */
+export const PENDING_METHODS: readonly { label: string; reason: string }[] = [
+  { label: 'Clearcast mask-free (detector)', reason: 'n/a (detector not built)' },
+];
