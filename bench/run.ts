@@ -43,7 +43,7 @@ async function main(): Promise<void> {
     .name('bench')
     .description('Synthesise overlay clips with ground truth and score every method on them')
     .option('--full', 'more and longer clips (640x360, 10 s, dynamic overlays)', false)
-    .option('--media <dir>', 'source media folder (default ../shared/media, else test/fixtures)')
+    .option('--media <dir>', 'source media folder (default ../shared/media, else test/fixtures/media)')
     .option('--seed <n>', 'seed for the clip set', '1')
     .option('--methods <ids>', `comma-separated subset of: ${METHODS.map((m) => m.id).join(', ')}`)
     .option('--keep', 'keep every method output video in bench/out', false)
@@ -52,8 +52,8 @@ async function main(): Promise<void> {
 
   const started = performance.now();
   const mediaDir = opts.media ? resolve(opts.media) : join(ROOT, '..', 'shared', 'media');
-  const media = findMedia(mediaDir) ?? (opts.media ? undefined : findMedia(join(ROOT, 'test', 'fixtures')));
-  if (!media) throw new Error(`no video and photos found in ${mediaDir}${opts.media ? '' : ' nor in test/fixtures'}`);
+  const media = findMedia(mediaDir) ?? (opts.media ? undefined : findMedia(join(ROOT, 'test', 'fixtures', 'media')));
+  if (!media) throw new Error(`no video and photos found in ${mediaDir}${opts.media ? '' : ' nor in test/fixtures/media'}`);
   const wanted = opts.methods?.split(',').map((s) => s.trim());
   const methods = wanted ? METHODS.filter((m) => wanted.includes(m.id)) : METHODS;
   const cases = benchCases(media, { full: opts.full, seed: Number(opts.seed) });
