@@ -5,6 +5,9 @@ import { addMaskCounts, changedMask, detectionScores, dilate, psnrFromMse, ssimM
 export const MASK_DILATE_PX = 3;
 
 export interface ClipQuality {
+  /** Luma mean squared error inside / outside the dilated mask (what PSNRs over several clips pool). */
+  readonly mseIn: number;
+  readonly mseOut: number;
   /** Luma PSNR (dB) and mean SSIM inside the dilated true mask, pooled over all frames; NaN without overlay. */
   readonly psnrIn: number;
   readonly ssimIn: number;
@@ -86,6 +89,8 @@ export class ClipEvaluator {
   result(): ClipQuality {
     const det = detectionScores(this.counts);
     return {
+      mseIn: this.nIn ? this.sqIn / this.nIn : NaN,
+      mseOut: this.nOut ? this.sqOut / this.nOut : NaN,
       psnrIn: this.nIn ? psnrFromMse(this.sqIn / this.nIn) : NaN,
       ssimIn: this.nIn ? this.ssimIn / this.nIn : NaN,
       psnrOut: this.nOut ? psnrFromMse(this.sqOut / this.nOut) : NaN,

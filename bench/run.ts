@@ -7,10 +7,10 @@ import { Command } from 'commander';
 import { readVideo } from '../src/synth/clip.js';
 import { runFfmpeg } from '../src/synth/ffmpeg-io.js';
 import { synthesizeToDir } from '../src/synth/synthesize.js';
-import { benchCases, findMedia } from './cases.js';
+import { benchCases, findMedia, texturedPhotos } from './cases.js';
 import { ClipEvaluator } from './evaluate.js';
 import { METHODS, PENDING_METHODS } from './methods.js';
-import { markdownTables, toJson, type ResultRow } from './table.js';
+import { markdownTables, summaryTable, toJson, type ResultRow } from './table.js';
 
 /** Repo root: this file runs as dist/bench/run.js. */
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -52,8 +52,9 @@ async function main(): Promise<void> {
 
   const started = performance.now();
   const mediaDir = opts.media ? resolve(opts.media) : join(ROOT, '..', 'shared', 'media');
-  const media = findMedia(mediaDir) ?? (opts.media ? undefined : findMedia(join(ROOT, 'test', 'fixtures', 'media')));
-  if (!media) throw new Error(`no video and photos found in ${mediaDir}${opts.media ? '' : ' nor in test/fixtures/media'}`);
+  const found = findMedia(mediaDir) ?? (opts.media ? undefined : findMedia(join(ROOT, 'test', 'fixtures', 'media')));
+  if (!found) throw new Error(`no video and photos found in ${mediaDir}${opts.media ? '' : ' nor in test/fixtures/media'}`);
+  const media = await texturedPhotos(found);
   const wanted = opts.methods?.split(',').map((s) => s.trim());
   const methods = wanted ? METHODS.filter((m) => wanted.includes(m.id)) : METHODS;
   const cases = benchCases(media, { full: opts.full, seed: Number(opts.seed) });
@@ -87,7 +88,15 @@ async function main(): Promise<void> {
 
   const wallS = (performance.now() - started) / 1000;
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
-  const tables = markdownTables(rows, wanted ? [] : PENDING_METHODS);
+  const pending = wanted ? [] : PENDING_METHODS;
+  const tables = [
+    '### Summary',
+    '',
+    summaryTable(rows),
+    ...pending.map((p) => `${p.label}: ${p.reason}.`),
+    '',
+    markdownTables(rows, pending),
+  ].join('\n');
   console.log(`Command: \`${command}\` — ${cases.length} clips, wall ${wallS.toFixed(0)} s\n`);
   console.log(`Machine: ${machine.cores} cores, ${machine.cpu}, ${machine.memGiB} GiB, Node ${machine.node}, ${machine.ffmpeg}\n`);
   console.log(tables);
