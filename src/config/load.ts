@@ -52,6 +52,8 @@ export function envOverrides(env: NodeJS.ProcessEnv, defaults: Tree): Tree {
   for (const [name, raw] of Object.entries(env)) {
     if (!name.startsWith('CLEARCAST_') || raw === undefined) continue;
     const parts = name.slice('CLEARCAST_'.length).split('__');
+    // Only variables naming a config section are config: CLEARCAST_FFMPEG and friends are not.
+    if (!Object.keys(defaults).some((k) => k.toLowerCase() === parts[0]!.toLowerCase())) continue;
     const path: string[] = [];
     let node: unknown = defaults;
     for (const part of parts) {

@@ -14,6 +14,8 @@ export interface FilterStageOptions {
   readonly degradeAt: number;
   readonly log: Logger;
   readonly onOutput: (frame: VideoFrame, data: Buffer) => void;
+  /** Lateness further down (the encoder): it too makes the filter reuse its last fill. */
+  readonly downstreamBehind?: () => boolean;
 }
 
 export interface FilterStageStats {
@@ -53,9 +55,12 @@ export class FilterStage {
     return this.opts.filter;
   }
 
+  /** Set at end of stream: the last frames arrive in a burst and all of them must go out. */
+  lossless = false;
+
   push(frame: VideoFrame): void {
     this.counters.framesIn++;
-    if (this.queue.length >= this.opts.maxQueued) {
+    if (this.queue.length >= this.opts.maxQueued && !this.lossless) {
       this.queue.shift();
       this.counters.dropped++;
     }
@@ -76,7 +81,8 @@ export class FilterStage {
         const last = this.window.at(0);
         if (last && (last.width !== frame.width || last.height !== frame.height)) this.window.clear();
         this.window.push(frame);
-        const out = await this.runFilter(frame, this.queue.length >= this.opts.degradeAt);
+        const behind = this.queue.length >= this.opts.degradeAt || (this.opts.downstreamBehind?.() ?? false);
+        const out = await this.runFilter(frame, behind);
         this.counters.framesOut++;
         this.opts.onOutput(frame, out);
         // Let decoder output (I/O callbacks) queue up between frames: that is how lateness becomes visible.

@@ -22,8 +22,10 @@ interface FrameInfo {
   height: number;
 }
 
-// Why these flags: they cut first-frame delay from ~4.5 s to ~1 s and per-hop latency to ~40 ms.
-export const LOW_DELAY_INPUT_FLAGS = ['-fflags', 'nobuffer', '-flags', 'low_delay', '-probesize', '32', '-analyzeduration', '0', '-threads', '1'];
+// Minimal probing and no frame threading: first frame within a frame or two, ~1 frame of decode
+// delay. Not '-fflags nobuffer': it discards the packets read while probing, i.e. the stream's
+// first keyframe, so nothing decodes until the next one (and a one-GOP clip not at all).
+export const LOW_DELAY_INPUT_FLAGS = ['-flags', 'low_delay', '-probesize', '32', '-analyzeduration', '0', '-threads', '1'];
 
 /**
  * Decodes any ffmpeg-readable input into whole yuv420p frames with their timestamps. Frames are

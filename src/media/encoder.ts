@@ -32,6 +32,8 @@ export class LiveEncoder {
   private readonly proc: FfmpegProcess;
   private readonly pending: EncodedFrameMeta[] = [];
   private lastPts = 0;
+  /** True once x264 has produced its first frame. */
+  started = false;
   readonly frameSize: number;
 
   constructor(private readonly opts: LiveEncoderOptions) {
@@ -82,6 +84,7 @@ export class LiveEncoder {
     const data = Buffer.from(parsed.data.subarray(0, parsed.size));
     const packet: AVPacket = { ...parsed, data, size: data.length };
     if (packet.flags === 3 || packet.flags === 4) {
+      this.started = true;
       const meta = this.pending.shift();
       const pts = meta?.ptsMs ?? this.lastPts;
       this.lastPts = pts;

@@ -5,6 +5,9 @@ import { EventEmitter } from 'node:events';
 export const liveChildren = new Set<ChildProcess>();
 
 export const FFMPEG_BIN = process.env.CLEARCAST_FFMPEG ?? 'ffmpeg';
+/** Echo every child's stderr (troubleshooting a codec or protocol problem). */
+const DEBUG = process.env.CLEARCAST_DEBUG_FFMPEG === '1';
+
 export const FFPROBE_BIN = process.env.CLEARCAST_FFPROBE ?? 'ffprobe';
 
 export interface FfmpegProcessOptions {
@@ -62,6 +65,7 @@ export class FfmpegProcess extends EventEmitter<{ exit: [code: number | null, si
     this.partial = lines.pop() ?? '';
     for (const line of lines) {
       if (!line) continue;
+      if (DEBUG) process.stderr.write(`[${this.opts.name}] ${line}\n`);
       this.opts.onStderrLine?.(line);
       this.pushTail(line);
     }

@@ -10,8 +10,14 @@ import { LiveEncoder } from '../media/encoder.js';
 import { Flv, type AVPacket } from '../rtmp/nms.js';
 import { inspectFlvTag } from './flv-tags.js';
 
-/** Frames handed to x264 and not yet back: beyond this the encoder is late and frames are dropped. */
-const MAX_ENCODER_IN_FLIGHT = 4;
+/**
+ * Frames handed to x264 and not yet back. From BEHIND on, the filter is told to reuse its last fill
+ * (degrade first); from MAX on, frames are dropped (last resort, ~270 ms at 30 fps).
+ */
+const ENCODER_BEHIND_IN_FLIGHT = 3;
+const MAX_ENCODER_IN_FLIGHT = 8;
+/** x264 takes a moment to start; frames meanwhile wait instead of being dropped (about 1 s). */
+const MAX_ENCODER_IN_FLIGHT_AT_START = 30;
 /** Arrival times remembered per pts, for latency: ~10 s at 30 fps. */
 const MAX_TRACKED_ARRIVALS = 300;
 
@@ -25,9 +31,11 @@ export interface StreamStats {
   height: number;
   fpsIn: number;
   fpsOut: number;
+  videoPackets: number;
   framesDecoded: number;
   framesEncoded: number;
   dropped: number;
+  droppedBy: { compressed: number; filterQueue: number; encoder: number };
   degraded: number;
   filterErrors: number;
   bypass: boolean;
@@ -74,6 +82,7 @@ export class StreamPipeline {
   private droppedAtEncoder = 0;
   private framesEncoded = 0;
   private audioPackets = 0;
+  private videoPackets = 0;
   private lastVideoAt = performance.now();
   private readonly stallTimer: NodeJS.Timeout;
   private width = 0;
@@ -92,6 +101,7 @@ export class StreamPipeline {
       degradeAt: cfg.pipeline.degradeAtQueuedFrames,
       log: this.log,
       onOutput: (frame, data) => this.encode(frame, data),
+      downstreamBehind: () => (this.encoder?.started ?? false) && this.encoder!.inFlight >= ENCODER_BEHIND_IN_FLIGHT,
     });
     this.decoder = new FrameDecoder({
       name: `decoder ${opts.key}`,
@@ -118,6 +128,11 @@ export class StreamPipeline {
     return this.stage.filter;
   }
 
+  /** The stream's ffmpeg children, by role (diagnostics, fault-injection tests). */
+  childPids(): { decoder?: number; encoder?: number } {
+    return { decoder: this.decoder.process.child.pid, encoder: this.encoder?.process.child.pid };
+  }
+
   setBypass(on: boolean): void {
     this.stage.bypass = on;
   }
@@ -140,6 +155,7 @@ export class StreamPipeline {
   private onVideoTag(tag: Buffer): void {
     const info = inspectFlvTag(tag);
     const now = performance.now();
+    if (!info.isConfig) this.videoPackets++;
     this.lastVideoAt = now;
     if (this.decoder.backlogBytes > this.opts.config.pipeline.maxDecoderBacklogBytes && !this.skippingToKeyframe) {
       // Compressed frames can't be dropped one by one: a gap breaks every frame up to the next keyframe.
@@ -178,7 +194,7 @@ export class StreamPipeline {
   private encode(frame: VideoFrame, data: Buffer): void {
     if (!this.encoder || frame.width !== this.width || frame.height !== this.height) this.startEncoder(frame.width, frame.height);
     const enc = this.encoder!;
-    if (enc.inFlight >= MAX_ENCODER_IN_FLIGHT) {
+    if (enc.inFlight >= (enc.started ? MAX_ENCODER_IN_FLIGHT : MAX_ENCODER_IN_FLIGHT_AT_START)) {
       this.droppedAtEncoder++;
       return;
     }
@@ -236,6 +252,7 @@ export class StreamPipeline {
     if (this.state === 'ended' || this.state === 'failed' || this.state === 'draining') return;
     this.state = 'draining';
     this.endReason = reason;
+    this.stage.lossless = true;
     this.decoder.endInput();
     await this.decoder.finished();
     await this.stage.drained();
@@ -246,7 +263,8 @@ export class StreamPipeline {
     await Promise.all(this.retiredEncoders);
     this.state = 'ended';
     await this.teardown();
-    this.log.info({ reason, framesEncoded: this.framesEncoded }, 'stream pipeline ended');
+    const { videoPackets, framesDecoded, framesEncoded, droppedBy, degraded } = this.stats();
+    this.log.info({ reason, videoPackets, framesDecoded, framesEncoded, droppedBy, degraded }, 'stream pipeline ended');
   }
 
   /** Hard stop: children killed, nothing drained (shutdown, failure). */
@@ -267,9 +285,11 @@ export class StreamPipeline {
       height: this.height,
       fpsIn: round1(this.fpsIn.rate()),
       fpsOut: round1(this.fpsOut.rate()),
+      videoPackets: this.videoPackets,
       framesDecoded: this.decoder.framesOut,
       framesEncoded: this.framesEncoded,
       dropped: s.dropped + this.droppedAtEncoder + this.droppedCompressed,
+      droppedBy: { compressed: this.droppedCompressed, filterQueue: s.dropped, encoder: this.droppedAtEncoder },
       degraded: s.degraded,
       filterErrors: s.filterErrors,
       bypass: this.stage.bypass,

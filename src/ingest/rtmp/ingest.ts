@@ -71,13 +71,16 @@ export class RtmpIngest {
     // NMS refuses a second publisher right after this event; only the first one gets a pipeline.
     if (!broadcast || broadcast.publisher !== null) return;
     const key = session.streamName;
+    const socket = session.socket ?? (session as unknown as { req?: { socket?: import('node:net').Socket } }).req?.socket;
     const pipeline = this.registry.start({
       key,
       fpsHint: () => session.videoFramerate,
       disconnect: (reason) => {
         this.log.warn({ stream: key, reason }, 'disconnecting publisher');
         tap.close();
-        session.close();
+        // destroy, not NMS's close(): a half-closed socket lets a publisher keep pushing into the void.
+        if (socket) socket.destroy();
+        else session.close();
       },
     });
     // Attach now: the first packets can be parsed from the same TCP chunk as the publish command.
@@ -90,7 +93,6 @@ export class RtmpIngest {
       }
       pipeline.onTag(tag, packet);
     });
-    const socket = session.socket ?? (session as unknown as { req?: { socket?: import('node:net').Socket } }).req?.socket;
     const onGone = (): void => {
       tap.close();
       void this.registry.end(key, pipeline, 'publisher disconnected');
