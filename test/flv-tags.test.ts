@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { inspectFlvTag } from '../src/stream/flv-tags.js';
+
+function videoTag(opts: { dts: number; key: boolean; avcType: number; cts: number }): Buffer {
+  const body = Buffer.alloc(10);
+  body[0] = ((opts.key ? 1 : 2) << 4) | 7;
+  body[1] = opts.avcType;
+  body.writeIntBE(opts.cts, 2, 3);
+  const tag = Buffer.alloc(11 + body.length + 4);
+  tag[0] = 9;
+  tag.writeUIntBE(body.length, 1, 3);
+  tag[4] = (opts.dts >> 16) & 0xff; tag[5] = (opts.dts >> 8) & 0xff; tag[6] = opts.dts & 0xff; tag[7] = (opts.dts >> 24) & 0xff;
+  body.copy(tag, 11);
+  return tag;
+}
+
+describe('FLV tag inspection', () => {
+  it('reads dts, composition offset, keyframe and config flags', () => {
+    const t = inspectFlvTag(videoTag({ dts: 0x01020304, key: true, avcType: 1, cts: 66 }));
+    expect(t).toMatchObject({ type: 9, dts: 0x01020304, pts: 0x01020304 + 66, keyframe: true, isConfig: false });
+    expect(inspectFlvTag(videoTag({ dts: 0, key: true, avcType: 0, cts: 0 })).isConfig).toBe(true);
+    expect(inspectFlvTag(videoTag({ dts: 1000, key: false, avcType: 1, cts: -33 })).pts).toBe(967);
+  });
+});
