@@ -48,7 +48,14 @@ export class FrameDecoder {
       '-map', '0:v:0',
       '-vf', 'showinfo=checksum=0',
       '-fps_mode', 'passthrough',
+      // Source timestamps as they are (no shift to 0): they are how frames are matched to arrivals.
+      '-copyts',
       '-pix_fmt', 'yuv420p',
+      // ffmpeg 5.1's rawvideo encoder is frame-threaded: with more than one thread it hands each
+      // frame out only when the next one arrives (one frame of latency, measured).
+      '-threads', '1',
+      // Without it the last bytes of each frame wait in ffmpeg's 32 KiB output buffer for the next frame.
+      '-flush_packets', '1',
       '-f', 'rawvideo', 'pipe:1',
     ];
     this.proc = new FfmpegProcess({ name: opts.name, args, onStderrLine: (line) => this.onInfoLine(line) });

@@ -10,6 +10,8 @@ export interface EncoderSettings {
 export interface EncodedFrameMeta {
   readonly ptsMs: number;
   readonly arrivedAt: number;
+  /** performance.now() when the frame was handed to the encoder (set by submit). */
+  submittedAt?: number;
 }
 
 export interface LiveEncoderOptions {
@@ -43,7 +45,8 @@ export class LiveEncoder {
     const kbps = settings.videoBitrateKbps;
     const args = [
       '-loglevel', 'error',
-      '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${width}x${height}`, '-framerate', String(fps), '-i', 'pipe:0',
+      // Input side single-threaded: a frame-threaded raw decoder would hold each frame for the next.
+      '-threads', '1', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${width}x${height}`, '-framerate', String(fps), '-i', 'pipe:0',
       '-c:v', 'libx264', '-preset', settings.preset, '-tune', 'zerolatency',
       '-profile:v', 'high', '-bf', '0', '-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0',
       '-b:v', `${kbps}k`, '-maxrate', `${kbps}k`, '-bufsize', `${kbps}k`,
@@ -75,7 +78,7 @@ export class LiveEncoder {
   submit(data: Buffer, meta: EncodedFrameMeta): boolean {
     if (data.length !== this.frameSize) throw new Error(`encoder ${this.opts.name} expects ${this.frameSize}-byte frames, got ${data.length}`);
     if (!this.proc.write(data)) return false;
-    this.pending.push(meta);
+    this.pending.push({ ...meta, submittedAt: performance.now() });
     return true;
   }
 

@@ -43,6 +43,8 @@ export interface StreamStats {
   queues: { decoderBacklogBytes: number; filterQueue: number; encoderInFlight: number };
   addedLatencyMs: { p50: number; p99: number; samples: number };
   filterMs: { p50: number; p99: number };
+  decodeMs: { p50: number; p99: number };
+  encodeMs: { p50: number; p99: number };
   audioPackets: number;
   endReason?: string;
 }
@@ -73,6 +75,9 @@ export class StreamPipeline {
   private readonly publisher: CleanPublisher;
   private readonly arrivals = new Map<number, number>();
   private readonly latency = new RecentSamples(900);
+  /** Where the added latency goes: compressed arrival -> decoded, and encoder in -> out. */
+  private readonly decodeMs = new RecentSamples(900);
+  private readonly encodeMs = new RecentSamples(900);
   private readonly fpsIn = new RateMeter();
   private readonly fpsOut = new RateMeter();
   private state: PipelineState = 'starting';
@@ -133,6 +138,13 @@ export class StreamPipeline {
     return { decoder: this.decoder.process.child.pid, encoder: this.encoder?.process.child.pid };
   }
 
+  /** Forget latency samples so far (benchmarks exclude the start-up of decoder and x264). */
+  resetLatencyStats(): void {
+    this.latency.clear();
+    this.decodeMs.clear();
+    this.encodeMs.clear();
+  }
+
   setBypass(on: boolean): void {
     this.stage.bypass = on;
   }
@@ -188,6 +200,7 @@ export class StreamPipeline {
       this.log.info({ width: frame.width, height: frame.height }, 'first frame decoded');
     }
     this.fpsIn.mark();
+    this.decodeMs.add(performance.now() - frame.arrivedAt);
     this.stage.push(frame);
   }
 
@@ -225,7 +238,9 @@ export class StreamPipeline {
         if (meta) {
           this.framesEncoded++;
           this.fpsOut.mark();
-          this.latency.add(performance.now() - meta.arrivedAt);
+          const now = performance.now();
+          this.latency.add(now - meta.arrivedAt);
+          if (meta.submittedAt !== undefined) this.encodeMs.add(now - meta.submittedAt);
         }
       },
     });
@@ -297,6 +312,8 @@ export class StreamPipeline {
       queues: { decoderBacklogBytes: this.decoder.backlogBytes, filterQueue: s.queueDepth, encoderInFlight: this.encoder?.inFlight ?? 0 },
       addedLatencyMs: { p50: round1(this.latency.percentile(50)), p99: round1(this.latency.percentile(99)), samples: this.latency.size },
       filterMs: { p50: round1(s.filterMsP50), p99: round1(s.filterMsP99) },
+      decodeMs: { p50: round1(this.decodeMs.percentile(50)), p99: round1(this.decodeMs.percentile(99)) },
+      encodeMs: { p50: round1(this.encodeMs.percentile(50)), p99: round1(this.encodeMs.percentile(99)) },
       audioPackets: this.audioPackets,
       ...(this.endReason ? { endReason: this.endReason } : {}),
     };

@@ -1,0 +1,215 @@
+/**
+ * Added latency of the live filter path, measured end to end with a timestamp barcode.
+ *
+ * A publisher (ffmpeg, x264 zerolatency) pushes 720p30 frames that carry their index as a barcode;
+ * node records when each frame was handed to the publisher. Two receivers decode at the same time:
+ * the original path (live/<key>, node-media-server only) and the clean path (clean/<key>, through
+ * Clearcast). The per-frame difference of their arrival times is what Clearcast adds (decode +
+ * filter + encode + re-publish); the pipeline's own stats give the same figure from inside.
+ * Modes run one after the other in the same process: pass-through (the baseline) and manual-region.
+ *
+ *   npm run bench:latency -- [--seconds 30] [--width 1280 --height 720 --fps 30] [--json out.json]
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Command } from 'commander';
+import { validateConfig, deepMerge } from '../src/config/load.js';
+import { DEFAULT_CONFIG_PATH } from '../src/config/load.js';
+import { yuv420pLayout } from '../src/core/frame.js';
+import { createLogger } from '../src/core/log.js';
+import { PROJECT_ROOT } from '../src/core/paths.js';
+import { demoGeometry } from '../src/demo/source.js';
+import { FfmpegProcess } from '../src/media/ffmpeg.js';
+import { ClearcastServer } from '../src/server.js';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { createServer } from 'node:net';
+
+/** Seconds at the start left out of every figure: decoder probing and x264 start-up. */
+const WARMUP_S = 2;
+const BITS = 16;
+const CELL = 32; // barcode cell size: survives x264 at any sane bitrate
+
+function writeBarcode(y: Buffer, width: number, index: number): void {
+  for (let b = 0; b < BITS; b++) {
+    const v = (index >> b) & 1 ? 235 : 16;
+    for (let row = 0; row < CELL; row++) y.fill(v, row * width + b * CELL, row * width + (b + 1) * CELL);
+  }
+}
+
+function readBarcode(y: Buffer, width: number): number {
+  let index = 0;
+  for (let b = 0; b < BITS; b++) {
+    const centre = (CELL / 2) * width + b * CELL + CELL / 2;
+    if (y[centre]! > 128) index |= 1 << b;
+  }
+  return index;
+}
+
+function percentile(values: number[], p: number): number {
+  if (!values.length) return NaN;
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
+}
+
+const r1 = (v: number): number => Math.round(v * 10) / 10;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Decodes a stream and records when each barcode index first shows up. */
+function receiver(url: string, width: number, height: number, arrivals: Map<number, number>): FfmpegProcess {
+  const size = yuv420pLayout(width, height).frameSize;
+  const proc = new FfmpegProcess({
+    name: `receiver ${url}`,
+    args: ['-loglevel', 'error', '-fflags', 'nobuffer', '-flags', 'low_delay', '-probesize', '32', '-analyzeduration', '0', '-threads', '1',
+      '-i', url, '-f', 'rawvideo', '-pix_fmt', 'yuv420p', 'pipe:1'],
+  });
+  let pending: Buffer[] = [];
+  let have = 0;
+  proc.child.stdout!.on('data', (chunk: Buffer) => {
+    pending.push(chunk);
+    have += chunk.length;
+    while (have >= size) {
+      const all = Buffer.concat(pending);
+      const frame = all.subarray(0, size);
+      const index = readBarcode(frame, width);
+      if (!arrivals.has(index)) arrivals.set(index, performance.now());
+      pending = [all.subarray(size)];
+      have -= size;
+    }
+  });
+  return proc;
+}
+
+interface ModeResult {
+  mode: string;
+  frames: number;
+  matched: number;
+  originalPathMs: { p50: number; p99: number };
+  cleanPathMs: { p50: number; p99: number };
+  addedMs: { p50: number; p99: number; mean: number };
+  internalAddedMs: { p50: number; p99: number };
+  decodeMs: { p50: number; p99: number };
+  filterMs: { p50: number; p99: number };
+  encodeMs: { p50: number; p99: number };
+  dropped: number;
+  degraded: number;
+  fpsOut: number;
+}
+
+async function runMode(mode: 'passthrough' | 'manual', o: { seconds: number; width: number; height: number; fps: number }): Promise<ModeResult> {
+  const defaults = parse(readFileSync(DEFAULT_CONFIG_PATH, 'utf8')) as Record<string, unknown>;
+  const g = demoGeometry(o.width, o.height);
+  const config = validateConfig(deepMerge(defaults, {
+    server: { httpPort: await freePort(), dataDir: join(PROJECT_ROOT, 'data', 'bench') },
+    rtmp: { port: await freePort(), httpFlvPort: await freePort() },
+    pipeline: { filter: mode, regions: { '*': [g.logo, g.subtitles] } },
+    log: { level: 'warn' },
+  }));
+  const server = new ClearcastServer(config, createLogger('warn'));
+  await server.start();
+  const key = 'latency';
+  const original = new Map<number, number>();
+  const clean = new Map<number, number>();
+  const sent = new Map<number, number>();
+  const rx = [receiver(server.urls.publish(key), o.width, o.height, original), receiver(server.urls.cleanRtmp(key), o.width, o.height, clean)];
+  await new Promise((r) => setTimeout(r, 500));
+  const pub = new FfmpegProcess({
+    name: 'publisher',
+    args: ['-loglevel', 'error', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${o.width}x${o.height}`, '-framerate', String(o.fps), '-i', 'pipe:0',
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', String(o.fps * 2), '-b:v', '3000k', '-f', 'flv', server.urls.publish(key)],
+  });
+  const layout = yuv420pLayout(o.width, o.height);
+  const total = Math.round(o.seconds * o.fps);
+  const t0 = performance.now();
+  let stats: ReturnType<NonNullable<ReturnType<typeof server.registry.get>>['stats']> | undefined;
+  for (let i = 0; i < total; i++) {
+    // Pace like a camera: frame i leaves at t0 + i/fps.
+    const due = t0 + (i * 1000) / o.fps;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const frame = Buffer.alloc(layout.frameSize, 128);
+    // A moving gradient background, so the encoder has real work, then the barcode.
+    for (let row = CELL; row < o.height; row += 1) frame.fill((row + i * 4) & 0xff, row * o.width, (row + 1) * o.width);
+    writeBarcode(frame, o.width, i);
+    sent.set(i, performance.now());
+    pub.write(frame);
+    if (i === WARMUP_S * o.fps) server.registry.get(key)?.resetLatencyStats();
+    if (i % o.fps === 0) stats = server.registry.get(key)?.stats() ?? stats;
+  }
+  stats = server.registry.get(key)?.stats() ?? stats;
+  pub.endInput();
+  await pub.waitExit();
+  await new Promise((r) => setTimeout(r, 1500));
+  for (const r of rx) await r.kill();
+  await server.stop();
+
+  const origLat: number[] = [];
+  const cleanLat: number[] = [];
+  const added: number[] = [];
+  for (const [i, ts] of sent) {
+    if (i < WARMUP_S * o.fps) continue;
+    const a = original.get(i);
+    const b = clean.get(i);
+    if (a !== undefined) origLat.push(a - ts);
+    if (b !== undefined) cleanLat.push(b - ts);
+    if (a !== undefined && b !== undefined) added.push(b - a);
+  }
+  return {
+    mode,
+    frames: total,
+    matched: added.length,
+    originalPathMs: { p50: r1(percentile(origLat, 50)), p99: r1(percentile(origLat, 99)) },
+    cleanPathMs: { p50: r1(percentile(cleanLat, 50)), p99: r1(percentile(cleanLat, 99)) },
+    addedMs: { p50: r1(percentile(added, 50)), p99: r1(percentile(added, 99)), mean: r1(added.reduce((s, v) => s + v, 0) / (added.length || 1)) },
+    internalAddedMs: { p50: stats?.addedLatencyMs.p50 ?? NaN, p99: stats?.addedLatencyMs.p99 ?? NaN },
+    decodeMs: stats?.decodeMs ?? { p50: NaN, p99: NaN },
+    filterMs: stats?.filterMs ?? { p50: NaN, p99: NaN },
+    encodeMs: stats?.encodeMs ?? { p50: NaN, p99: NaN },
+    dropped: stats?.dropped ?? NaN,
+    degraded: stats?.degraded ?? NaN,
+    fpsOut: stats?.fpsOut ?? NaN,
+  };
+}
+
+async function main(): Promise<void> {
+  const opts = new Command('bench:latency')
+    .option('--seconds <n>', 'seconds per mode', Number, 30)
+    .option('--width <n>', 'frame width', Number, 1280)
+    .option('--height <n>', 'frame height', Number, 720)
+    .option('--fps <n>', 'frame rate', Number, 30)
+    .option('--json <file>', 'write results as JSON', join(PROJECT_ROOT, 'bench', 'out', 'latency.json'))
+    .parse()
+    .opts<{ seconds: number; width: number; height: number; fps: number; json: string }>();
+  const results: ModeResult[] = [];
+  for (const mode of ['passthrough', 'manual'] as const) {
+    process.stderr.write(`measuring ${mode} for ${opts.seconds} s at ${opts.width}x${opts.height}@${opts.fps}...\n`);
+    results.push(await runMode(mode, opts));
+  }
+  const base = results[0]!;
+  const rows = results.map((r) => `| ${r.mode} | ${r.matched}/${r.frames - WARMUP_S * opts.fps} | ${r.addedMs.p50} | ${r.addedMs.p99} | ${r.internalAddedMs.p50} | ${r.internalAddedMs.p99} | ${r.decodeMs.p50} / ${r.filterMs.p50} / ${r.encodeMs.p50} | ${r.originalPathMs.p50} / ${r.cleanPathMs.p50} | ${r.dropped} | ${r.degraded} | ${(r.addedMs.p99 / base.addedMs.p99).toFixed(2)} |`);
+  const table = [
+    `Added latency, ${opts.width}x${opts.height}@${opts.fps}, ${opts.seconds} s per mode, first ${WARMUP_S} s excluded (ms)`,
+    '',
+    '| filter | frames matched | added p50 | added p99 | internal p50 | internal p99 | decode / filter / encode p50 | glass-to-glass p50 original / clean | dropped | degraded | p99 vs pass-through |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...rows,
+  ].join('\n');
+  process.stdout.write(`${table}\n`);
+  mkdirSync(dirname(opts.json), { recursive: true });
+  writeFileSync(opts.json, JSON.stringify({ date: new Date().toISOString(), ...opts, results }, null, 2));
+}
+
+main().then(() => process.exit(0), (err: unknown) => {
+  process.stderr.write(`bench:latency failed: ${(err as Error).stack}\n`);
+  process.exit(1);
+});
