@@ -118,6 +118,22 @@ describe('live RTMP path (real ffmpeg publisher, real node-media-server)', () =>
     await waitFor('steady to end', () => !server.registry.has('steady'));
   });
 
+  it('survives a publisher sending corrupt video, and the next stream is served normally', async () => {
+    const bad = publish(server.urls.publish('garbled'), { width: W, height: H, seconds: 3, corrupt: 50 });
+    await waitFor('garbled stream to start', () => server.registry.has('garbled'));
+    await bad.waitExit();
+    await waitFor('garbled stream to end', () => !server.registry.has('garbled'), 10_000);
+    const health = await fetch(`http://127.0.0.1:${server.config.server.httpPort}/healthz`);
+    expect(health.status).toBe(200);
+
+    const good = publish(server.urls.publish('after'), { width: W, height: H, seconds: 2 });
+    const pipeline = await waitFor('next stream', () => server.registry.get('after'));
+    await good.waitExit();
+    expect(good.child.exitCode).toBe(0);
+    await waitFor('next stream to drain', () => pipeline.stats().state === 'ended');
+    expect(pipeline.stats().framesEncoded).toBeGreaterThan(55);
+  });
+
   it('refuses publishing to the clean path and unknown applications', async () => {
     const base = server.urls.rtmpBase;
     for (const url of [`${base}/clean/intruder`, `${base}/other/intruder`]) {

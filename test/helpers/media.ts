@@ -18,6 +18,8 @@ export interface ClipOptions {
   audio?: boolean;
   /** Publish at the frame rate (a live publisher) rather than as fast as possible. */
   realtime?: boolean;
+  /** Corrupt about one compressed byte in `corrupt` (ffmpeg's noise bitstream filter). */
+  corrupt?: number;
 }
 
 /**
@@ -36,6 +38,7 @@ export function clipArgs(o: ClipOptions): string[] {
     '-frames:v', String(Math.round(o.seconds * fps)),
     ...(o.audio === false ? [] : ['-t', String(o.seconds)]),
     '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', String(fps),
+    ...(o.corrupt ? ['-bsf:v', `noise=amount=${o.corrupt}`] : []),
     ...(o.audio === false ? [] : ['-c:a', 'aac']),
   ];
 }
