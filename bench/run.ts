@@ -1,10 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import { readVideo } from '../src/synth/clip.js';
+import { CLIP_FILES, readVideo } from '../src/synth/clip.js';
 import { runFfmpeg } from '../src/synth/ffmpeg-io.js';
 import { synthesizeToDir } from '../src/synth/synthesize.js';
 import { benchCases, findMedia, texturedPhotos } from './cases.js';
@@ -46,7 +46,7 @@ async function main(): Promise<void> {
     .option('--media <dir>', 'source media folder (default ../shared/media, else test/fixtures/media)')
     .option('--seed <n>', 'seed for the clip set', '1')
     .option('--methods <ids>', `comma-separated subset of: ${METHODS.map((m) => m.id).join(', ')}`)
-    .option('--keep', 'keep every method output video in bench/out', false)
+    .option('--keep', 'keep the clips and every method output video in bench/out', false)
     .parse()
     .opts<Options>();
 
@@ -69,7 +69,7 @@ async function main(): Promise<void> {
     const t = performance.now();
     const clip = await synthesizeToDir(c.spec, clipDir);
     console.error(`  ${c.spec.id}: synthesised ${clip.truth.frames} frames ${clip.truth.width}x${clip.truth.height} in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-    const inputPath = join(clipDir, 'input.mkv');
+    const inputPath = join(clipDir, CLIP_FILES.input);
     for (const m of methods) {
       const workDir = join(clipDir, m.id);
       await mkdir(workDir, { recursive: true });
@@ -84,6 +84,8 @@ async function main(): Promise<void> {
       console.error(`    ${m.id.padEnd(22)} PSNR in ${quality.psnrIn.toFixed(2)} out ${quality.psnrOut.toFixed(2)}  ${speed.fps.toFixed(1)} fps`);
       if (!opts.keep) await rm(workDir, { recursive: true, force: true });
     }
+    // A full run's clips take gigabytes; their truth.json stays, and the seed regenerates the rest.
+    if (!opts.keep) await Promise.all([CLIP_FILES.input, CLIP_FILES.clean, CLIP_FILES.overlay, CLIP_FILES.alpha].map((f) => rm(join(clipDir, f), { force: true })));
   }
 
   const wallS = (performance.now() - started) / 1000;
@@ -104,7 +106,7 @@ async function main(): Promise<void> {
   await writeFile(join(runDir, 'results.json'), json);
   await writeFile(join(ROOT, 'bench', 'out', 'latest.json'), json);
   await writeFile(join(ROOT, 'bench', 'out', 'latest.md'), tables);
-  console.error(`bench: done in ${wallS.toFixed(0)} s; JSON in ${join(runDir, 'results.json')}${existsSync(runDir) ? '' : ' (missing?)'}`);
+  console.error(`bench: done in ${wallS.toFixed(0)} s; JSON in ${join(runDir, 'results.json')}`);
 }
 
 main().catch((err: unknown) => {
