@@ -157,6 +157,17 @@ describe('synthesizeClip', () => {
     expect(clip.alpha.every((a) => a.every((v) => v === 0))).toBe(true);
   });
 
+  it('draws a random overlay mix from the seed, every layer inside its boxes', async () => {
+    const kinds = new Set<string>();
+    for (const seed of [11, 12, 13, 14, 15, 16]) {
+      const clip = await synthesizeClip(spec({ seed, frames: 30, overlays: 'random' }));
+      expect(clip.truth.layers.length).toBeGreaterThan(0);
+      expect(alphaOutsideRects(clip)).toBe(0);
+      clip.truth.layers.forEach((l) => kinds.add(l.kind));
+    }
+    expect(kinds.size).toBeGreaterThan(1);
+  });
+
   it('rejects odd frame sizes', async () => {
     await expect(synthesizeClip(spec({ width: 161 }))).rejects.toThrow(/even/);
   });
