@@ -1,0 +1,7 @@
+export { planeRect, containsPixel, sameRect, type PixelRect } from './rect.js';
+export { yuv420pPlanes, type Plane } from './plane.js';
+export { copyRectIn, copyRectOut, patchSize } from './patch.js';
+export { FillScratch } from './scratch.js';
+export { sampleSide, sideWalks, type SideWalk } from './border.js';
+export { solveHarmonic, gridSize, type Grid, type Walls, type GridAlloc } from './harmonic.js';
+export { fillRect } from './fill-rect.js';

@@ -1,0 +1,101 @@
+import { yuv420pLayout, type VideoFrame } from '../core/frame.js';
+import { copyRectIn, copyRectOut } from './fill/patch.js';
+import { fillRect } from './fill/fill-rect.js';
+import { yuv420pPlanes } from './fill/plane.js';
+import { planeRect, sameRect, type PixelRect } from './fill/rect.js';
+import { FillScratch } from './fill/scratch.js';
+import type { Filter, FilterContext, FilterResult, Region } from './filter.js';
+
+/** A region resolved against one frame size: its rectangle in Y, U and V. */
+interface Placed {
+  readonly id: string;
+  readonly rects: readonly [PixelRect, PixelRect, PixelRect];
+}
+
+/** The last fill of a region, kept so a late pipeline can paste it instead of recomputing. */
+interface StoredFill {
+  width: number;
+  height: number;
+  rects: readonly [PixelRect, PixelRect, PixelRect];
+  patches: [Uint8Array, Uint8Array, Uint8Array];
+}
+
+function place(region: Region, width: number, height: number): Placed | null {
+  const luma = planeRect(region.rect, width, height);
+  if (!luma) return null;
+  const { cWidth, cHeight } = yuv420pLayout(width, height);
+  // A chroma sample is refilled when any pixel of its 2x2 luma footprint is: hence outward rounding.
+  const lumaRect = { x: luma.x0, y: luma.y0, width: luma.x1 - luma.x0, height: luma.y1 - luma.y0 };
+  const u = planeRect(lumaRect, cWidth, cHeight, 2);
+  return u ? { id: region.id, rects: [luma, u, u] } : null;
+}
+
+function unchanged(prev: StoredFill | undefined, width: number, height: number, rects: Placed['rects']): prev is StoredFill {
+  return prev !== undefined && prev.width === width && prev.height === height && rects.every((r, p) => sameRect(r, prev.rects[p]!));
+}
+
+/**
+ * Removes fixed, operator-given rectangles (logos, bugs, burned-in captions at a known spot) by
+ * interpolating each from the pixels around it, in all three planes.
+ */
+export class ManualRegionFilter implements Filter {
+  readonly name = 'manual';
+  private regions: readonly Region[] = [];
+  private readonly scratch = new FillScratch();
+  private readonly stored = new Map<string, StoredFill>();
+
+  constructor(regions: readonly Region[]) {
+    this.setRegions(regions);
+  }
+
+  setRegions(regions: readonly Region[]): void {
+    this.regions = [...regions];
+    const live = new Set(regions.map((r) => r.id));
+    for (const id of this.stored.keys()) if (!live.has(id)) this.stored.delete(id);
+  }
+
+  process(frame: VideoFrame, ctx: FilterContext): FilterResult {
+    const { width, height } = frame;
+    const placed: Placed[] = [];
+    for (const region of this.regions) {
+      const p = region.enabled ? place(region, width, height) : null;
+      if (p) placed.push(p);
+    }
+    const { frameSize } = yuv420pLayout(width, height);
+    if (frame.data.length < frameSize) {
+      throw new RangeError(`frame ${frame.seq}: yuv420p ${width}x${height} needs ${frameSize} bytes, got ${frame.data.length}`);
+    }
+    if (placed.length === 0) return { data: frame.data, degraded: false };
+
+    // A fresh buffer per frame: the caller owns the result (an encoder may still be reading the
+    // previous one), and the input may be recycled by the pipeline as soon as we return.
+    const out = Buffer.allocUnsafe(frameSize);
+    frame.data.copy(out, 0, 0, frameSize);
+    const planes = yuv420pPlanes(out, width, height);
+
+    let reused = false;
+    for (let k = 0; k < placed.length; k++) {
+      const { id, rects } = placed[k]!;
+      const prev = this.stored.get(id);
+      if (ctx.behind && unchanged(prev, width, height, rects)) {
+        for (let p = 0; p < 3; p++) copyRectIn(planes[p]!, rects[p]!, prev.patches[p]!);
+        reused = true;
+        continue;
+      }
+      for (let p = 0; p < 3; p++) {
+        // Regions after this one still show their logos: their pixels must not serve as border.
+        const pending = placed.slice(k + 1).map((later) => later.rects[p]!);
+        fillRect(planes[p]!, rects[p]!, pending, this.scratch);
+      }
+      this.store(id, width, height, rects, planes);
+    }
+    return { data: out, degraded: reused };
+  }
+
+  /** Copies (never references) the filled pixels, reusing the previous patch arrays when they fit. */
+  private store(id: string, width: number, height: number, rects: Placed['rects'], planes: ReturnType<typeof yuv420pPlanes>): void {
+    const old = this.stored.get(id)?.patches;
+    const patches = planes.map((plane, p) => copyRectOut(plane, rects[p]!, old?.[p])) as StoredFill['patches'];
+    this.stored.set(id, { width, height, rects, patches });
+  }
+}
