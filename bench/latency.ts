@@ -13,17 +13,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Command } from 'commander';
-import { validateConfig, deepMerge } from '../src/config/load.js';
-import { DEFAULT_CONFIG_PATH } from '../src/config/load.js';
+import { defaultsWith } from '../src/config/load.js';
 import { yuv420pLayout } from '../src/core/frame.js';
 import { createLogger } from '../src/core/log.js';
 import { PROJECT_ROOT } from '../src/core/paths.js';
 import { demoGeometry } from '../src/demo/source.js';
 import { FfmpegProcess } from '../src/media/ffmpeg.js';
 import { ClearcastServer } from '../src/server.js';
-import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
-import { createServer } from 'node:net';
+import { freePort } from '../src/core/net.js';
 
 /** Seconds at the start left out of every figure: decoder probing and x264 start-up. */
 const WARMUP_S = 2;
@@ -54,16 +51,6 @@ function percentile(values: number[], p: number): number {
 
 const r1 = (v: number): number => Math.round(v * 10) / 10;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** Decodes a stream and records when each barcode index first shows up. */
 function receiver(url: string, width: number, height: number, arrivals: Map<number, number>): FfmpegProcess {
@@ -107,14 +94,13 @@ interface ModeResult {
 }
 
 async function runMode(mode: 'passthrough' | 'manual', o: { seconds: number; width: number; height: number; fps: number }): Promise<ModeResult> {
-  const defaults = parse(readFileSync(DEFAULT_CONFIG_PATH, 'utf8')) as Record<string, unknown>;
   const g = demoGeometry(o.width, o.height);
-  const config = validateConfig(deepMerge(defaults, {
+  const config = defaultsWith({
     server: { httpPort: await freePort(), dataDir: join(PROJECT_ROOT, 'data', 'bench') },
     rtmp: { port: await freePort(), httpFlvPort: await freePort() },
     pipeline: { filter: mode, regions: { '*': [g.logo, g.subtitles] } },
     log: { level: 'warn' },
-  }));
+  });
   const server = new ClearcastServer(config, createLogger('warn'));
   await server.start();
   const key = 'latency';

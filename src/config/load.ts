@@ -113,6 +113,11 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   return validateConfig(merged);
 }
 
+/** The shipped defaults with overrides merged in, validated (tests and benchmarks build configs this way). */
+export function defaultsWith(overrides: Tree): Config {
+  return validateConfig(deepMerge(readYaml(DEFAULT_CONFIG_PATH), overrides));
+}
+
 export function validateConfig(tree: unknown): Config {
   const result = configSchema.safeParse(tree);
   if (result.success) return result.data;
