@@ -51,6 +51,14 @@ export const configSchema = z.object({
     retryInitialDelayMs: z.number().int().min(10),
     retryMaxDelayMs: z.number().int().min(10),
   }).strict(),
+  control: z.object({
+    requireAuth: z.enum(['auto', 'on', 'off']),
+    adminToken: z.string().min(16, 'a token of at least 16 characters').optional(),
+    readToken: z.string().min(16, 'a token of at least 16 characters').optional(),
+    maxMessageBytes: z.number().int().min(256).max(1_048_576),
+    messagesPerSecond: z.number().min(1).max(1000),
+    thumbnailIntervalMs: z.number().int().min(100).max(10_000),
+  }).strict(),
   log: z.object({
     level: z.enum(['trace', 'debug', 'info', 'warn', 'error']),
   }).strict(),

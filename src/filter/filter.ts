@@ -10,6 +10,29 @@ export interface Region {
   readonly kind: 'manual' | 'logo' | 'subtitle' | 'ticker';
   readonly rect: Rect;
   readonly enabled: boolean;
+  /** Detector confidence 0..1; absent for manual regions. */
+  readonly confidence?: number;
+  /**
+   * Detected regions only: which pixels of `rect` are overlay (rect.width * rect.height bytes,
+   * row-major, 1 = overlay). Without it the whole rectangle is the region.
+   */
+  readonly mask?: Uint8Array;
+  /** Detected regions only: learning (seen, not yet trusted), active (removed), lost (remembered, not removed). */
+  readonly state?: RegionState;
+}
+
+export type RegionState = 'learning' | 'active' | 'lost';
+
+/** Operator settings a filter may honour (detection sensitivity, model on/off, ...). */
+export type FilterSettings = Readonly<Record<string, number | boolean | string>>;
+
+/** What the control plane steers beyond manual regions: meaningful to detecting filters. */
+export interface FilterControls {
+  /** Ids of detected regions the operator turned off. */
+  readonly disabledIds: readonly string[];
+  /** Areas where nothing may be detected or filled (part of the scene). */
+  readonly exclusions: readonly Rect[];
+  readonly settings: FilterSettings;
 }
 
 export interface FilterContext {
@@ -38,6 +61,11 @@ export interface Filter {
   process(frame: VideoFrame, ctx: FilterContext): FilterResult | Promise<FilterResult>;
   /** Replaces the set of manual regions (config or control plane). */
   setRegions?(regions: readonly Region[]): void;
+  /** Regions the filter found itself (detectors), with their state; manual ones are not repeated.
+   * (Not `regions`: filters already use that name for their manual set.) */
+  detectedRegions?(): readonly Region[];
+  /** Operator controls; a filter without detection has nothing to apply them to. */
+  setControls?(controls: FilterControls): void;
   close?(): void | Promise<void>;
 }
 

@@ -49,6 +49,14 @@ export interface StreamStats {
   endReason?: string;
 }
 
+/** An observer of a running pipeline (metrics, thumbnails). Called inline: must be cheap. */
+export interface PipelineTap {
+  /** A frame left the encoder `latencyMs` after its compressed frame arrived. */
+  onEncoded?(latencyMs: number): void;
+  /** A frame and the filter's output for it, before encoding. Both buffers are valid only during the call. */
+  onFiltered?(frame: VideoFrame, output: Buffer): void;
+}
+
 export interface PipelineOptions {
   readonly key: string;
   readonly config: Config;
@@ -93,6 +101,7 @@ export class StreamPipeline {
   private width = 0;
   private height = 0;
   private endReason: string | undefined;
+  private readonly taps = new Set<PipelineTap>();
 
   constructor(private readonly opts: PipelineOptions) {
     this.key = opts.key;
@@ -143,6 +152,12 @@ export class StreamPipeline {
     this.latency.clear();
     this.decodeMs.clear();
     this.encodeMs.clear();
+  }
+
+  /** Attaches an observer; returns its detach function. */
+  addTap(tap: PipelineTap): () => void {
+    this.taps.add(tap);
+    return () => this.taps.delete(tap);
   }
 
   setBypass(on: boolean): void {
@@ -211,6 +226,7 @@ export class StreamPipeline {
       this.droppedAtEncoder++;
       return;
     }
+    for (const tap of this.taps) tap.onFiltered?.(frame, data);
     // A filter may reuse its output buffer for the next frame while this one still sits in the pipe.
     enc.submit(data === frame.data ? data : Buffer.from(data), { ptsMs: frame.ptsMs, arrivedAt: frame.arrivedAt });
   }
@@ -240,6 +256,7 @@ export class StreamPipeline {
           this.fpsOut.mark();
           const now = performance.now();
           this.latency.add(now - meta.arrivedAt);
+          for (const tap of this.taps) tap.onEncoded?.(now - meta.arrivedAt);
           if (meta.submittedAt !== undefined) this.encodeMs.add(now - meta.submittedAt);
         }
       },

@@ -11,6 +11,9 @@ export interface StartStreamOptions {
   readonly disconnect: (reason: string) => void;
 }
 
+/** Told of every new stream before its first frame: where per-key settings are applied. */
+export type StreamStartListener = (key: string, pipeline: StreamPipeline) => void;
+
 /**
  * The one place streams live, whatever protocol brought them in (MediaMTX's path manager): ingest
  * starts and ends streams here, egress and control find them here.
@@ -19,6 +22,7 @@ export class StreamRegistry {
   private readonly streams = new Map<string, StreamPipeline>();
   private readonly relays = new Map<string, PushRelay[]>();
   private readonly ending = new Set<Promise<void>>();
+  private readonly startListeners = new Set<StreamStartListener>();
 
   constructor(private readonly config: Config, private readonly log: Logger, private readonly cleanUrl: (key: string) => string) {}
 
@@ -28,6 +32,11 @@ export class StreamRegistry {
 
   get(key: string): StreamPipeline | undefined {
     return this.streams.get(key);
+  }
+
+  onStart(listener: StreamStartListener): () => void {
+    this.startListeners.add(listener);
+    return () => this.startListeners.delete(listener);
   }
 
   start(opts: StartStreamOptions): StreamPipeline {
@@ -44,6 +53,14 @@ export class StreamRegistry {
       },
     });
     this.streams.set(opts.key, pipeline);
+    for (const listener of this.startListeners) {
+      // A listener's bug must not cost the stream: it runs with the settings it was created with.
+      try {
+        listener(opts.key, pipeline);
+      } catch (err) {
+        this.log.error({ err, stream: opts.key }, 'stream start listener failed');
+      }
+    }
     const targets = this.config.egress.push[opts.key] ?? [];
     const relays = targets.map((target) => new PushRelay({
       source: this.cleanUrl(opts.key),

@@ -10,7 +10,7 @@ export function isLoopback(bind: string): boolean {
   return bind === 'localhost' || bind === '::1' || /^127\./.test(bind);
 }
 
-function secretMatches(expected: string, given: unknown): boolean {
+export function secretMatches(expected: string, given: unknown): boolean {
   if (typeof given !== 'string') return false;
   const a = Buffer.from(expected);
   const b = Buffer.from(given);
