@@ -1,7 +1,10 @@
 import type { Server } from 'node:http';
 import type { Config } from './config/schema.js';
 import type { Logger } from './core/log.js';
+import { ControlHub } from './control/control-hub.js';
 import { startHttpServer } from './control/http-server.js';
+import { StreamMetrics } from './control/metrics.js';
+import { StreamControls } from './control/stream-controls.js';
 import { RtmpIngest } from './ingest/rtmp/ingest.js';
 import { killAllChildren } from './media/ffmpeg.js';
 import { startNms } from './rtmp/nms.js';
@@ -42,6 +45,10 @@ export function serverUrls(config: Config): ServerUrls {
 export class ClearcastServer {
   readonly registry: StreamRegistry;
   readonly urls: ServerUrls;
+  /** Operator changes per stream key, persisted under server.dataDir. */
+  readonly controls: StreamControls;
+  private readonly metrics: StreamMetrics;
+  private hub: ControlHub | undefined;
   private ingest: RtmpIngest | undefined;
   private nms: Awaited<ReturnType<typeof startNms>> | undefined;
   private http: Server | undefined;
@@ -49,6 +56,10 @@ export class ClearcastServer {
   constructor(readonly config: Config, readonly log: Logger) {
     this.urls = serverUrls(config);
     this.registry = new StreamRegistry(config, log, this.urls.cleanRtmp);
+    this.controls = new StreamControls(config, log);
+    // Before the first frame: a republished key comes back with the operator's regions and bypass.
+    this.registry.onStart((_key, pipeline) => this.controls.applyTo(pipeline));
+    this.metrics = new StreamMetrics(this.registry, this.controls);
   }
 
   async start(): Promise<void> {
@@ -56,18 +67,20 @@ export class ClearcastServer {
     this.nms = await startNms({ bind: c.server.bind, rtmpPort: c.rtmp.port, httpFlvPort: c.rtmp.httpFlvPort, dataDir: c.server.dataDir, log: this.log });
     this.ingest = new RtmpIngest(c, this.registry, this.log);
     this.ingest.start();
-    this.http = await startHttpServer({
-      bind: c.server.bind,
-      port: c.server.httpPort,
+    this.hub = new ControlHub({
+      config: c,
       registry: this.registry,
+      controls: this.controls,
       log: this.log,
       urls: { publish: this.urls.publish('<key>'), watchRtmp: this.urls.cleanRtmp('<key>'), watchFlv: this.urls.cleanFlv('<key>') },
     });
+    this.http = await startHttpServer({ config: c, registry: this.registry, hub: this.hub, metrics: this.metrics, log: this.log });
   }
 
   async stop(): Promise<void> {
     this.ingest?.stop();
     await this.registry.closeAll();
+    this.hub?.close();
     const http = this.http;
     if (http) {
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));

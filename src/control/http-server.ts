@@ -1,14 +1,19 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Config } from '../config/schema.js';
 import type { Logger } from '../core/log.js';
 import type { StreamRegistry } from '../stream/registry.js';
+import { roleOf } from './auth.js';
+import type { ControlHub } from './control-hub.js';
+import type { StreamMetrics } from './metrics.js';
+import { staticAsset } from './static.js';
 
 export interface HttpServerOptions {
-  readonly bind: string;
-  readonly port: number;
+  readonly config: Config;
   readonly registry: StreamRegistry;
+  readonly hub: ControlHub;
+  readonly metrics: StreamMetrics;
   readonly log: Logger;
-  /** URLs shown on the index page. */
-  readonly urls: { publish: string; watchRtmp: string; watchFlv: string };
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -17,53 +22,66 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
+const UNAUTHORISED = { error: 'a read or admin token is required: ?token=... or Authorization: Bearer ...' };
+
 /**
- * Our single HTTP port: health and stats now; the control WebSocket, dashboard, metrics and
- * WHIP/WHEP mount here later. Read-only: nothing here changes a stream.
+ * Our single HTTP port: dashboard and its assets (public: they hold no data), and behind the
+ * control tokens the stats API, Prometheus metrics and the control WebSocket (/control).
  */
 export function startHttpServer(opts: HttpServerOptions): Promise<Server> {
   const started = Date.now();
-  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+  const { config, registry } = opts;
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: `method ${req.method} not allowed` });
     const path = url.pathname;
     if (path === '/healthz') {
-      return sendJson(res, 200, { status: 'ok', uptimeS: Math.round((Date.now() - started) / 1000), streams: opts.registry.stats().length });
+      return sendJson(res, 200, { status: 'ok', uptimeS: Math.round((Date.now() - started) / 1000), streams: registry.stats().length });
     }
-    if (path === '/api/streams') return sendJson(res, 200, { streams: opts.registry.stats() });
+    const asset = await staticAsset(path);
+    if (asset) {
+      res.writeHead(200, { 'content-type': asset.type, 'cache-control': 'no-cache' });
+      res.end(asset.body);
+      return;
+    }
+    const isApi = path === '/metrics' || path.startsWith('/api/');
+    if (isApi && !roleOf(config, req, url)) return sendJson(res, 401, UNAUTHORISED);
+    if (path === '/metrics') {
+      const text = await opts.metrics.text();
+      res.writeHead(200, { 'content-type': opts.metrics.contentType(), 'cache-control': 'no-store' });
+      res.end(text);
+      return;
+    }
+    if (path === '/api/streams') return sendJson(res, 200, { streams: registry.stats() });
     const m = /^\/api\/streams\/([A-Za-z0-9_-]{1,64})$/.exec(path);
     if (m) {
-      const p = opts.registry.get(m[1]!);
+      const p = registry.get(m[1]!);
       return p ? sendJson(res, 200, p.stats()) : sendJson(res, 404, { error: `no stream "${m[1]}"` });
-    }
-    if (path === '/') {
-      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
-      res.end([
-        'Clearcast',
-        '',
-        `Publish:      ${opts.urls.publish}`,
-        `Watch (RTMP): ${opts.urls.watchRtmp}`,
-        `Watch (FLV):  ${opts.urls.watchFlv}`,
-        '',
-        'GET /healthz, GET /api/streams, GET /api/streams/<key>',
-        '',
-      ].join('\n'));
-      return;
     }
     sendJson(res, 404, { error: `no route ${path}` });
   };
   const server = createServer((req, res) => {
-    try {
-      handle(req, res);
-    } catch (err) {
+    handle(req, res).catch((err: unknown) => {
       opts.log.error({ err }, 'http handler failed');
       if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
-    }
+      else res.end();
+    });
+  });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const refuse = (status: string): void => {
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    if (url.pathname !== '/control') return refuse('404 Not Found');
+    const role = roleOf(config, req, url);
+    if (!role) return refuse('401 Unauthorized');
+    opts.hub.handleUpgrade(req, socket, head, role);
   });
   server.headersTimeout = 10_000;
   server.requestTimeout = 15_000;
+  const port = config.server.httpPort;
   return new Promise((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => reject(new Error(`HTTP port ${opts.port} cannot be opened: ${err.code === 'EADDRINUSE' ? 'already in use' : err.message}`)));
-    server.listen(opts.port, opts.bind, () => resolve(server));
+    server.once('error', (err: NodeJS.ErrnoException) => reject(new Error(`HTTP port ${port} cannot be opened: ${err.code === 'EADDRINUSE' ? 'already in use' : err.message}`)));
+    server.listen(port, config.server.bind, () => resolve(server));
   });
 }

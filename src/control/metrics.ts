@@ -1,0 +1,88 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { StreamStats } from '../stream/pipeline.js';
+import type { StreamRegistry } from '../stream/registry.js';
+import type { StreamControls } from './stream-controls.js';
+
+const LABELS = ['stream'] as const;
+/** Added latency buckets (s): a healthy pipeline sits at 0.05-0.2; the upper ones catch trouble. */
+const LATENCY_BUCKETS = [0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 1, 2];
+
+/**
+ * Prometheus exposition for /metrics. Counters and gauges are read from each stream's own stats at
+ * scrape time (one source of truth with the dashboard); the latency histogram needs every frame,
+ * so it observes the pipelines through a tap attached when each stream starts.
+ */
+export class StreamMetrics {
+  readonly registry = new Registry();
+  private readonly latency: Histogram<'stream'>;
+  private readonly observed = new Set<string>();
+
+  constructor(streams: StreamRegistry, controls: StreamControls) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: 'clearcast_' });
+    const counter = (name: string, help: string, value: (s: StreamStats) => number): void => {
+      new Counter({
+        name, help, labelNames: LABELS, registers,
+        collect() {
+          this.reset();
+          for (const s of streams.stats()) this.inc({ stream: s.key }, value(s));
+        },
+      });
+    };
+    const gauge = (name: string, help: string, value: (s: StreamStats) => number): void => {
+      new Gauge({
+        name, help, labelNames: LABELS, registers,
+        collect() {
+          this.reset();
+          for (const s of streams.stats()) {
+            const v = value(s);
+            if (Number.isFinite(v)) this.set({ stream: s.key }, v);
+          }
+        },
+      });
+    };
+    counter('clearcast_frames_in_total', 'Frames decoded from the publisher.', (s) => s.framesDecoded);
+    counter('clearcast_frames_out_total', 'Frames encoded into the clean stream.', (s) => s.framesEncoded);
+    counter('clearcast_frames_dropped_total', 'Frames dropped to keep latency bounded.', (s) => s.dropped);
+    counter('clearcast_frames_degraded_total', 'Frames whose fill was reused because the filter was behind.', (s) => s.degraded);
+    counter('clearcast_filter_errors_total', 'Filter failures (the frame passed through unfiltered).', (s) => s.filterErrors);
+    gauge('clearcast_stream_running', '1 while the stream pipeline runs, 0 while it starts or drains.', (s) => (s.state === 'running' ? 1 : 0));
+    gauge('clearcast_stream_bypass', '1 while the operator bypasses the filter.', (s) => (s.bypass ? 1 : 0));
+    gauge('clearcast_fps_in', 'Decoded frames per second.', (s) => s.fpsIn);
+    gauge('clearcast_fps_out', 'Encoded frames per second.', (s) => s.fpsOut);
+    gauge('clearcast_filter_seconds_p50', 'Median filter time per frame over recent frames.', (s) => s.filterMs.p50 / 1000);
+    gauge('clearcast_filter_seconds_p99', '99th percentile filter time per frame over recent frames.', (s) => s.filterMs.p99 / 1000);
+    gauge('clearcast_regions_active', 'Enabled regions being removed (manual and detected).', (s) => {
+      const filter = streams.get(s.key)?.filter;
+      return controls.view(s.key, filter).regions.filter((r) => r.enabled && r.kind !== 'exclusion').length;
+    });
+    const observed = this.observed;
+    this.latency = new Histogram({
+      name: 'clearcast_added_latency_seconds',
+      help: 'Time from a compressed frame arriving to its filtered frame leaving the encoder.',
+      labelNames: LABELS, buckets: LATENCY_BUCKETS, registers,
+      collect() {
+        // Ended streams leave the exposition; a republish starts a fresh series.
+        for (const key of observed) {
+          if (!streams.has(key)) {
+            this.remove({ stream: key });
+            observed.delete(key);
+          }
+        }
+      },
+    });
+    streams.onStart((key, pipeline) => {
+      const child = this.latency.labels({ stream: key });
+      observed.add(key);
+      pipeline.addTap({ onEncoded: (ms) => child.observe(ms / 1000) });
+    });
+  }
+
+  contentType(): string {
+    return this.registry.contentType;
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
