@@ -33,6 +33,8 @@ export interface RegionView {
   rect: Rect;
   enabled: boolean;
   confidence?: number;
+  /** Detected regions: learning, active or lost. */
+  state?: Region['state'];
 }
 
 export interface StreamControlView {
@@ -93,6 +95,7 @@ export class StreamControls {
     const detected = (filter?.detectedRegions?.() ?? []).map((r): RegionView => ({
       id: r.id, kind: r.kind, source: 'detector', rect: r.rect, enabled: c.overrides[r.id] ?? r.enabled,
       ...(r.confidence !== undefined ? { confidence: r.confidence } : {}),
+      ...(r.state !== undefined ? { state: r.state } : {}),
     }));
     const exclusions = c.exclusions.map((z): RegionView => ({ id: z.id, kind: 'exclusion', source: 'control', rect: z.rect, enabled: z.enabled }));
     return { key, regions: [...manual, ...detected, ...exclusions], bypass: c.bypass, settings: c.settings };
