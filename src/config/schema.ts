@@ -31,12 +31,18 @@ export const configSchema = z.object({
     stallTimeoutMs: z.number().int().min(500),
   }).strict().refine((r) => r.ingestApp !== r.cleanApp, { message: 'ingestApp and cleanApp must differ', path: ['cleanApp'] }),
   pipeline: z.object({
-    filter: z.enum(['manual', 'passthrough']),
+    filter: z.enum(['manual', 'passthrough', 'auto']),
     windowFrames: z.number().int().min(1).max(300),
     maxQueuedFrames: z.number().int().min(1).max(120),
     degradeAtQueuedFrames: z.number().int().min(1),
     maxDecoderBacklogBytes: z.number().int().min(100_000),
     regions: z.record(z.union([z.literal('*'), streamKeySchema]), z.array(rectSchema)),
+    auto: z.object({
+      sampleEvery: z.number().int().min(1).max(30),
+      extractEvery: z.number().int().min(1).max(60),
+      memorySamples: z.number().int().min(4).max(1000),
+      maxColumns: z.number().int().min(64).max(3840),
+    }).strict(),
   }).strict().refine((p) => p.degradeAtQueuedFrames <= p.maxQueuedFrames, {
     message: 'must not exceed pipeline.maxQueuedFrames', path: ['degradeAtQueuedFrames'],
   }),

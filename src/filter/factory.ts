@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.js';
 import type { Filter, Region } from './filter.js';
 import { PassThroughFilter } from './filter.js';
+import { AutoFilter } from './auto-filter.js';
 import { ManualRegionFilter } from './manual-region-filter.js';
 
 /** Manual regions for a stream: those for every stream ("*") plus the stream's own. */
@@ -20,5 +21,10 @@ export function createFilter(config: Config, key: string): Filter {
       return new PassThroughFilter();
     case 'manual':
       return new ManualRegionFilter(configuredRegions(config, key));
+    case 'auto': {
+      const filter = new AutoFilter(config.pipeline.auto);
+      filter.setRegions(configuredRegions(config, key));
+      return filter;
+    }
   }
 }

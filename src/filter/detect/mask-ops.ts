@@ -1,0 +1,125 @@
+/** Binary masks (0/1 bytes, row-major) and the few morphological operations detection needs. */
+
+/** 3x3 dilation repeated `r` times (a (2r+1) square). */
+export function dilate(m: Uint8Array, w: number, h: number, r: number): Uint8Array {
+  let cur = m;
+  for (let k = 0; k < r; k++) {
+    const next = new Uint8Array(w * h);
+    for (let y = 0; y < h; y++) {
+      const y0 = Math.max(0, y - 1), y1 = Math.min(h - 1, y + 1);
+      for (let x = 0; x < w; x++) {
+        if (!cur[y * w + x]) continue;
+        const x0 = Math.max(0, x - 1), x1 = Math.min(w - 1, x + 1);
+        for (let yy = y0; yy <= y1; yy++) next.fill(1, yy * w + x0, yy * w + x1 + 1);
+      }
+    }
+    cur = next;
+  }
+  return cur === m ? m.slice() : cur;
+}
+
+/** 3x3 erosion repeated `r` times; outside the frame counts as set, so edge logos are not eaten. */
+export function erode(m: Uint8Array, w: number, h: number, r: number): Uint8Array {
+  const inv = m.map((v) => 1 - v);
+  return dilate(inv, w, h, r).map((v) => 1 - v);
+}
+
+/** Sets every unset pixel that cannot reach the frame border through unset pixels (4-connected). */
+export function fillHoles(m: Uint8Array, w: number, h: number): Uint8Array {
+  const outside = new Uint8Array(w * h);
+  const stack: number[] = [];
+  const seed = (i: number) => {
+    if (!m[i] && !outside[i]) {
+      outside[i] = 1;
+      stack.push(i);
+    }
+  };
+  for (let x = 0; x < w; x++) {
+    seed(x);
+    seed((h - 1) * w + x);
+  }
+  for (let y = 0; y < h; y++) {
+    seed(y * w);
+    seed(y * w + w - 1);
+  }
+  while (stack.length) {
+    const i = stack.pop()!;
+    const x = i % w;
+    if (x > 0) seed(i - 1);
+    if (x < w - 1) seed(i + 1);
+    if (i >= w) seed(i - w);
+    if (i < (h - 1) * w) seed(i + w);
+  }
+  const out = new Uint8Array(w * h);
+  for (let i = 0; i < w * h; i++) out[i] = outside[i] ? 0 : 1;
+  return out;
+}
+
+export interface Component {
+  /** Pixel indices of the component. */
+  readonly pixels: number[];
+  readonly x0: number;
+  readonly y0: number;
+  /** Exclusive. */
+  readonly x1: number;
+  readonly y1: number;
+}
+
+/** 8-connected components of the set pixels. */
+export function components(m: Uint8Array, w: number, h: number): Component[] {
+  const seen = new Uint8Array(w * h);
+  const out: Component[] = [];
+  for (let start = 0; start < w * h; start++) {
+    if (!m[start] || seen[start]) continue;
+    const pixels: number[] = [];
+    const stack = [start];
+    seen[start] = 1;
+    let x0 = w, y0 = h, x1 = 0, y1 = 0;
+    while (stack.length) {
+      const i = stack.pop()!;
+      pixels.push(i);
+      const x = i % w, y = (i - x) / w;
+      if (x < x0) x0 = x;
+      if (x >= x1) x1 = x + 1;
+      if (y < y0) y0 = y;
+      if (y >= y1) y1 = y + 1;
+      neighbours8(i, w, h, (k) => {
+        if (m[k] && !seen[k]) {
+          seen[k] = 1;
+          stack.push(k);
+        }
+      });
+    }
+    out.push({ pixels, x0, y0, x1, y1 });
+  }
+  return out;
+}
+
+/** Grows the `strong` seeds through 8-connected `weak` pixels (hysteresis thresholding). */
+export function hysteresis(strong: Uint8Array, weak: Uint8Array, w: number, h: number): Uint8Array {
+  const out = new Uint8Array(w * h);
+  const stack: number[] = [];
+  for (let i = 0; i < w * h; i++) {
+    if (strong[i]) {
+      out[i] = 1;
+      stack.push(i);
+    }
+  }
+  while (stack.length) {
+    neighbours8(stack.pop()!, w, h, (k) => {
+      if (weak[k] && !out[k]) {
+        out[k] = 1;
+        stack.push(k);
+      }
+    });
+  }
+  return out;
+}
+
+/** Calls `visit` with the index of every 8-neighbour of pixel `i` inside the frame. */
+function neighbours8(i: number, w: number, h: number, visit: (k: number) => void): void {
+  const x = i % w, y = (i - x) / w;
+  for (let yy = Math.max(0, y - 1); yy <= Math.min(h - 1, y + 1); yy++) {
+    for (let xx = Math.max(0, x - 1); xx <= Math.min(w - 1, x + 1); xx++) if (xx !== x || yy !== y) visit(yy * w + xx);
+  }
+}

@@ -1,0 +1,128 @@
+import type { Rect, VideoFrame } from '../../core/frame.js';
+import type { Region } from '../filter.js';
+import { DEFAULT_CANDIDATE_PARAMS, findCandidates, type CandidateParams } from './candidates.js';
+import { downscaleLuma, workingScale } from './downscale.js';
+import { PersistenceStats } from './persistence.js';
+import { DEFAULT_TRACKER_PARAMS, RegionTracker, type TrackedRegion, type TrackerParams } from './tracker.js';
+
+export interface StaticDetectorOptions {
+  /** Feed every n-th frame to the statistics: consecutive frames add little new background. */
+  readonly sampleEvery: number;
+  /** Re-extract regions every n samples (labelling costs more than a sample). */
+  readonly extractEvery: number;
+  /** Samples the exponential window remembers (sampleEvery * memorySamples frames). */
+  readonly memorySamples: number;
+  /** Widest working resolution, in columns. */
+  readonly maxColumns: number;
+  readonly candidates: CandidateParams;
+  readonly tracker: TrackerParams;
+  /** Luma rectangles never reported as overlay (user exclusion zones). */
+  readonly exclusions: readonly Rect[];
+}
+
+export const DEFAULT_STATIC_DETECTOR: StaticDetectorOptions = {
+  sampleEvery: 2,
+  extractEvery: 4,
+  memorySamples: 48,
+  maxColumns: 640,
+  candidates: DEFAULT_CANDIDATE_PARAMS,
+  tracker: DEFAULT_TRACKER_PARAMS,
+  exclusions: [],
+};
+
+interface Geometry {
+  readonly width: number;
+  readonly height: number;
+  readonly scale: number;
+  readonly stats: PersistenceStats;
+  readonly luma: Float32Array;
+  readonly excluded: Uint8Array;
+}
+
+/**
+ * Finds overlays that stay fixed while the picture moves (logos, bugs, watermarks), amortised:
+ * a downscaled sample every few frames, region extraction every few samples. It reports nothing
+ * until the background has changed enough to tell overlay from scene ("learning").
+ */
+export class StaticOverlayDetector {
+  private readonly opts: StaticDetectorOptions;
+  private geo: Geometry | undefined;
+  private readonly tracker: RegionTracker;
+  private frames = 0;
+  private learningNow = true;
+  private cached: Region[] = [];
+  private exclusions: Rect[];
+
+  constructor(opts: Partial<StaticDetectorOptions> = {}) {
+    this.opts = { ...DEFAULT_STATIC_DETECTOR, ...opts };
+    this.exclusions = [...this.opts.exclusions];
+    this.tracker = new RegionTracker(this.opts.tracker);
+  }
+
+  /** True until the window separates overlay from scene. */
+  get learning(): boolean {
+    return this.learningNow;
+  }
+
+  /** Feeds one frame; returns true when the regions were re-extracted. */
+  observe(frame: VideoFrame): boolean {
+    const geo = this.geometry(frame.width, frame.height);
+    if (this.frames++ % this.opts.sampleEvery !== 0) return false;
+    downscaleLuma(frame.data, frame.width, frame.height, geo.scale, geo.luma);
+    geo.stats.add(geo.luma);
+    if (geo.stats.samples % this.opts.extractEvery !== 0) return false;
+    const found = findCandidates(geo.stats, this.opts.candidates, geo.excluded);
+    this.learningNow = found.learning;
+    this.tracker.update(found.candidates, frame.ptsMs);
+    this.cached = this.tracker.all.map((r) => toRegion(r, geo));
+    return true;
+  }
+
+  /** Every tracked region (learning, active and lost), in luma coordinates with its mask. */
+  regions(): readonly Region[] {
+    return this.cached;
+  }
+
+  /** Replaces the exclusion zones; takes effect from the next extraction, statistics are kept. */
+  setExclusions(rects: readonly Rect[]): void {
+    this.exclusions = [...rects];
+    if (this.geo) excludedMask(this.exclusions, this.geo.scale, this.geo.stats.width, this.geo.stats.height, this.geo.excluded);
+  }
+
+  private geometry(width: number, height: number): Geometry {
+    if (this.geo && this.geo.width === width && this.geo.height === height) return this.geo;
+    // A new resolution means old statistics no longer line up with the picture.
+    const scale = workingScale(width, this.opts.maxColumns);
+    const w = Math.floor(width / scale), h = Math.floor(height / scale);
+    const excluded = excludedMask(this.exclusions, scale, w, h, new Uint8Array(w * h));
+    this.tracker.clear();
+    this.cached = [];
+    this.learningNow = true;
+    this.geo = { width, height, scale, stats: new PersistenceStats(w, h, this.opts.memorySamples), luma: new Float32Array(w * h), excluded };
+    return this.geo;
+  }
+}
+
+/** Working-resolution pixels touched by any of the luma rectangles, written into `out`. */
+function excludedMask(rects: readonly Rect[], scale: number, w: number, h: number, out: Uint8Array): Uint8Array {
+  out.fill(0);
+  for (const r of rects) {
+    for (let y = Math.max(0, Math.floor(r.y / scale)); y < Math.min(h, Math.ceil((r.y + r.height) / scale)); y++) {
+      out.fill(1, y * w + Math.max(0, Math.floor(r.x / scale)), y * w + Math.min(w, Math.ceil((r.x + r.width) / scale)));
+    }
+  }
+  return out;
+}
+
+/** Scales a tracked region's working-resolution pixels up to a luma rectangle and mask. */
+function toRegion(r: TrackedRegion, geo: Geometry): Region {
+  const s = geo.scale;
+  const w = geo.stats.width;
+  const rect = { x: r.x0 * s, y: r.y0 * s, width: (r.x1 - r.x0) * s, height: (r.y1 - r.y0) * s };
+  const mask = new Uint8Array(rect.width * rect.height);
+  for (const p of r.pixels) {
+    const px = (p % w) - r.x0, py = Math.floor(p / w) - r.y0;
+    for (let dy = 0; dy < s; dy++) mask.fill(1, (py * s + dy) * rect.width + px * s, (py * s + dy) * rect.width + px * s + s);
+  }
+  return { id: r.id, kind: 'logo', rect, enabled: true, mask, confidence: r.confidence, state: r.state };
+}

@@ -1,0 +1,160 @@
+import { describe, expect, it } from 'vitest';
+import { yuv420pLayout, type Rect, type VideoFrame } from '../src/core/frame.js';
+import { AutoFilter } from '../src/filter/auto-filter.js';
+import { StaticOverlayDetector } from '../src/filter/detect/index.js';
+import { FrameWindow } from '../src/filter/frame-window.js';
+import type { Region } from '../src/filter/filter.js';
+
+const W = 160;
+const H = 120;
+const FPS = 25;
+const LOGO: Rect = { x: 112, y: 10, width: 28, height: 16 };
+
+/** Deterministic texture: smooth waves plus per-pixel hash noise, so every shift changes every pixel. */
+function texture(x: number, y: number): number {
+  const h = Math.imul(x * 73856093 ^ y * 19349663, 0x5bd1e995) >>> 0;
+  return 128 + 50 * Math.sin(x * 0.31) * Math.cos(y * 0.23) + ((h % 41) - 20);
+}
+
+/** Opaque bright logo with a dark window: a body, an outline and an inner edge. */
+function logoValue(x: number, y: number): number | undefined {
+  const lx = x - LOGO.x, ly = y - LOGO.y;
+  if (lx < 0 || ly < 0 || lx >= LOGO.width || ly >= LOGO.height) return undefined;
+  return lx >= 8 && lx < 16 && ly >= 4 && ly < 12 ? 30 : 230;
+}
+
+function frame(f: number, opts: { moving: boolean; logo: boolean }): VideoFrame {
+  const { frameSize, ySize } = yuv420pLayout(W, H);
+  const data = Buffer.alloc(frameSize, 128);
+  const dx = opts.moving ? 3 * f : 0, dy = opts.moving ? f : 0;
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      const v = (opts.logo ? logoValue(x, y) : undefined) ?? texture(x + dx, y + dy);
+      data[y * W + x] = Math.max(16, Math.min(235, Math.round(v)));
+    }
+  }
+  data.fill(128, ySize);
+  return { seq: f, ptsMs: (f * 1000) / FPS, width: W, height: H, data, arrivedAt: 0 };
+}
+
+/** Union of the active regions' masks as a full-frame 0/1 map. */
+function activeMask(regions: readonly Region[]): Uint8Array {
+  const m = new Uint8Array(W * H);
+  for (const r of regions) {
+    if (r.state !== 'active' || !r.mask) continue;
+    for (let y = 0; y < r.rect.height; y++) for (let x = 0; x < r.rect.width; x++) if (r.mask[y * r.rect.width + x]) m[(r.rect.y + y) * W + r.rect.x + x] = 1;
+  }
+  return m;
+}
+
+function iouWithLogo(m: Uint8Array): number {
+  let inter = 0, union = 0;
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      const t = logoValue(x, y) !== undefined;
+      const d = m[y * W + x] === 1;
+      if (t && d) inter++;
+      if (t || d) union++;
+    }
+  }
+  return union ? inter / union : 0;
+}
+
+function feed(det: StaticOverlayDetector, from: number, to: number, opts: { moving: boolean; logo: boolean }): void {
+  for (let f = from; f < to; f++) det.observe(frame(f, opts));
+}
+
+describe('static overlay detector', () => {
+  it('finds a fixed logo over a moving background within 3 s, with a tight mask', () => {
+    const det = new StaticOverlayDetector();
+    feed(det, 0, 3 * FPS, { moving: true, logo: true });
+    expect(det.learning).toBe(false);
+    const active = det.regions().filter((r) => r.state === 'active');
+    expect(active).toHaveLength(1);
+    expect(active[0]!.kind).toBe('logo');
+    expect(active[0]!.confidence).toBeGreaterThan(0);
+    expect(iouWithLogo(activeMask(active))).toBeGreaterThan(0.85);
+  });
+
+  it('claims nothing in a static scene: it stays learning', () => {
+    const det = new StaticOverlayDetector();
+    feed(det, 0, 4 * FPS, { moving: false, logo: true });
+    expect(det.learning).toBe(true);
+    expect(det.regions()).toHaveLength(0);
+  });
+
+  it('finds nothing on a moving background without an overlay', () => {
+    const det = new StaticOverlayDetector();
+    feed(det, 0, 4 * FPS, { moving: true, logo: false });
+    expect(det.learning).toBe(false);
+    expect(det.regions().filter((r) => r.state === 'active')).toHaveLength(0);
+  });
+
+  it('goes learning -> active -> lost when the logo goes, and back to active with the same id', () => {
+    const det = new StaticOverlayDetector({ memorySamples: 16 });
+    const states: string[] = [];
+    const track = () => {
+      const s = det.regions()[0]?.state ?? 'none';
+      if (states[states.length - 1] !== s) states.push(s);
+    };
+    for (let f = 0; f < 3 * FPS; f++) {
+      det.observe(frame(f, { moving: true, logo: true }));
+      track();
+    }
+    const id = det.regions()[0]!.id;
+    for (let f = 3 * FPS; f < 6 * FPS; f++) {
+      det.observe(frame(f, { moving: true, logo: false }));
+      track();
+    }
+    expect(det.regions()[0]?.state).toBe('lost');
+    for (let f = 6 * FPS; f < 12 * FPS; f++) det.observe(frame(f, { moving: true, logo: true }));
+    expect(states).toEqual(['none', 'learning', 'active', 'lost']);
+    expect(det.regions().find((r) => r.state === 'active')?.id).toBe(id);
+  });
+
+  it('reports nothing inside an exclusion zone', () => {
+    const det = new StaticOverlayDetector({ exclusions: [{ x: 100, y: 0, width: 60, height: 40 }] });
+    feed(det, 0, 3 * FPS, { moving: true, logo: true });
+    expect(det.regions()).toHaveLength(0);
+  });
+});
+
+describe('AutoFilter', () => {
+  const run = (filter: AutoFilter, frames: number) => {
+    const window = new FrameWindow(4);
+    let last: { input: VideoFrame; out: Buffer } | undefined;
+    for (let f = 0; f < frames; f++) {
+      const input = frame(f, { moving: true, logo: true });
+      window.push(input);
+      last = { input, out: filter.process(input, { window, behind: false }).data };
+    }
+    return last!;
+  };
+  const changedOutside = (a: Buffer, b: Buffer, keep: (x: number, y: number) => boolean) => {
+    let n = 0;
+    for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) if (!keep(x, y) && a[y * W + x] !== b[y * W + x]) n++;
+    return n;
+  };
+  const nearLogo = (x: number, y: number) => x >= LOGO.x - 2 && x < LOGO.x + LOGO.width + 2 && y >= LOGO.y - 2 && y < LOGO.y + LOGO.height + 2;
+
+  it('removes the detected logo and leaves every other pixel as it was', () => {
+    const { input, out } = run(new AutoFilter(), 3 * FPS);
+    expect(changedOutside(input.data, out, nearLogo)).toBe(0);
+    // The bright body is gone: the filled pixels sit near the background's level, not at 230.
+    let sum = 0, n = 0;
+    for (let y = LOGO.y + 1; y < LOGO.y + 4; y++) for (let x = LOGO.x + 1; x < LOGO.x + 7; x++, n++) sum += out[y * W + x]!;
+    expect(sum / n).toBeLessThan(190);
+  });
+
+  it('leaves a region the operator disabled untouched', () => {
+    const filter = new AutoFilter();
+    run(filter, 3 * FPS);
+    const id = filter.detectedRegions()[0]!.id;
+    filter.setControls({ disabledIds: [id], exclusions: [], settings: {} });
+    expect(filter.detectedRegions()[0]!.enabled).toBe(false);
+    const input = frame(3 * FPS, { moving: true, logo: true });
+    const window = new FrameWindow(1);
+    window.push(input);
+    expect(Buffer.compare(filter.process(input, { window, behind: false }).data, input.data)).toBe(0);
+  });
+});
