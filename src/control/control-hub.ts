@@ -95,6 +95,7 @@ export class ControlHub {
     if (needsAdmin(msg.type) && client.role !== 'admin') return error(`forbidden: "${msg.type}" needs the admin token; this connection is read-only`, msg.id);
     try {
       const result = this.handle(client, msg);
+      if (needsAdmin(msg.type)) this.opts.log.info({ stream: 'key' in msg ? msg.key : undefined, request: msg.type }, 'control change applied');
       this.send(client, { type: 'ack', ...(msg.id !== undefined ? { id: msg.id } : {}), request: msg.type, ...result });
     } catch (err) {
       if (err instanceof ControlError) return error(err.message, msg.id);
