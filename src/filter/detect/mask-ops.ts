@@ -1,21 +1,37 @@
 /** Binary masks (0/1 bytes, row-major) and the few morphological operations detection needs. */
 
-/** 3x3 dilation repeated `r` times (a (2r+1) square). */
+/** Dilation by a (2r+1) square, as a row pass then a column pass (cost independent of how full the mask is). */
 export function dilate(m: Uint8Array, w: number, h: number, r: number): Uint8Array {
-  let cur = m;
-  for (let k = 0; k < r; k++) {
-    const next = new Uint8Array(w * h);
-    for (let y = 0; y < h; y++) {
-      const y0 = Math.max(0, y - 1), y1 = Math.min(h - 1, y + 1);
-      for (let x = 0; x < w; x++) {
-        if (!cur[y * w + x]) continue;
-        const x0 = Math.max(0, x - 1), x1 = Math.min(w - 1, x + 1);
-        for (let yy = y0; yy <= y1; yy++) next.fill(1, yy * w + x0, yy * w + x1 + 1);
-      }
+  if (r <= 0) return m.slice();
+  const rows = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) {
+    const o = y * w;
+    // Distance since the last set pixel, scanning forward and then backward.
+    let since = r + 1;
+    for (let x = 0; x < w; x++) {
+      since = m[o + x] ? 0 : since + 1;
+      if (since <= r) rows[o + x] = 1;
     }
-    cur = next;
+    since = r + 1;
+    for (let x = w - 1; x >= 0; x--) {
+      since = m[o + x] ? 0 : since + 1;
+      if (since <= r) rows[o + x] = 1;
+    }
   }
-  return cur === m ? m.slice() : cur;
+  const out = new Uint8Array(w * h);
+  for (let x = 0; x < w; x++) {
+    let since = r + 1;
+    for (let y = 0; y < h; y++) {
+      since = rows[y * w + x] ? 0 : since + 1;
+      if (since <= r) out[y * w + x] = 1;
+    }
+    since = r + 1;
+    for (let y = h - 1; y >= 0; y--) {
+      since = rows[y * w + x] ? 0 : since + 1;
+      if (since <= r) out[y * w + x] = 1;
+    }
+  }
+  return out;
 }
 
 /** 3x3 erosion repeated `r` times; outside the frame counts as set, so edge logos are not eaten. */

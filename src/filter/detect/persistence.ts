@@ -68,7 +68,7 @@ export class PersistenceStats {
 
   /** Length of the mean gradient: persistent edge strength. */
   persistence(p: number): number {
-    return Math.hypot(this.gx[p]!, this.gy[p]!);
+    return Math.sqrt(this.gx[p]! ** 2 + this.gy[p]! ** 2);
   }
 
   /** |mean gradient|^2 / mean |gradient|^2: 1 where the gradient never changes, ~1/n where it is random. */

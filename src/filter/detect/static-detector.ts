@@ -24,7 +24,7 @@ export const DEFAULT_STATIC_DETECTOR: StaticDetectorOptions = {
   sampleEvery: 2,
   extractEvery: 4,
   memorySamples: 48,
-  maxColumns: 640,
+  maxColumns: 480,
   candidates: DEFAULT_CANDIDATE_PARAMS,
   tracker: DEFAULT_TRACKER_PARAMS,
   exclusions: [],
@@ -50,6 +50,7 @@ export class StaticOverlayDetector {
   private readonly tracker: RegionTracker;
   private frames = 0;
   private learningNow = true;
+  private extractPending = false;
   private cached: Region[] = [];
   private exclusions: Rect[];
 
@@ -67,10 +68,16 @@ export class StaticOverlayDetector {
   /** Feeds one frame; returns true when the regions were re-extracted. */
   observe(frame: VideoFrame): boolean {
     const geo = this.geometry(frame.width, frame.height);
-    if (this.frames++ % this.opts.sampleEvery !== 0) return false;
-    downscaleLuma(frame.data, frame.width, frame.height, geo.scale, geo.luma);
-    geo.stats.add(geo.luma);
-    if (geo.stats.samples % this.opts.extractEvery !== 0) return false;
+    const sample = this.frames++ % this.opts.sampleEvery === 0;
+    if (sample) {
+      downscaleLuma(frame.data, frame.width, frame.height, geo.scale, geo.luma);
+      geo.stats.add(geo.luma);
+      if (geo.stats.samples % this.opts.extractEvery === 0) this.extractPending = true;
+    }
+    // Extraction waits for a frame that took no sample (when there is one), so no single frame
+    // pays for both: that is what keeps the worst frame inside the live budget.
+    if (!this.extractPending || (sample && this.opts.sampleEvery > 1)) return false;
+    this.extractPending = false;
     const found = findCandidates(geo.stats, this.opts.candidates, geo.excluded);
     this.learningNow = found.learning;
     this.tracker.update(found.candidates, frame.ptsMs);
@@ -98,6 +105,7 @@ export class StaticOverlayDetector {
     this.tracker.clear();
     this.cached = [];
     this.learningNow = true;
+    this.extractPending = false;
     this.geo = { width, height, scale, stats: new PersistenceStats(w, h, this.opts.memorySamples), luma: new Float32Array(w * h), excluded };
     return this.geo;
   }

@@ -1,0 +1,38 @@
+import { yuv420pLayout, type VideoFrame } from '../src/core/frame.js';
+import { AutoFilter } from '../src/filter/auto-filter.js';
+import { FrameWindow } from '../src/filter/frame-window.js';
+import { percentile } from './metrics.js';
+
+/**
+ * Cost of the mask-free filter per frame at 1280x720 (detection amortised over frames, plus the
+ * fill of what it found), on a panning texture with a fixed opaque logo so there is something to
+ * find and fill. Run: npm run build && node dist/bench/detect-speed.js
+ */
+const W = 1280, H = 720, FRAMES = 300;
+const { frameSize, ySize } = yuv420pLayout(W, H);
+const tile = new Uint8Array(4096 * 4096);
+for (let i = 0; i < tile.length; i++) tile[i] = 40 + ((Math.imul(i, 2654435761) >>> 24) % 60) + 60 * Math.sin((i % 4096) * 0.05);
+function frame(f: number): VideoFrame {
+  const data = Buffer.alloc(frameSize, 128);
+  for (let y = 0; y < H; y++) {
+    const src = (y + f) * 4096 + 2 * f;
+    data.set(tile.subarray(src, src + W), y * W);
+  }
+  for (let y = 40; y < 120; y++) data.fill(230, y * W + 1100, y * W + 1240);
+  data.fill(128, ySize);
+  return { seq: f, ptsMs: (f * 1000) / 30, width: W, height: H, data, arrivedAt: 0 };
+}
+const frames = Array.from({ length: FRAMES }, (_, f) => frame(f));
+const filter = new AutoFilter();
+const window = new FrameWindow(8);
+const ms: number[] = [];
+for (const fr of frames) {
+  window.push(fr);
+  const t = performance.now();
+  filter.process(fr, { window, behind: false });
+  ms.push(performance.now() - t);
+}
+const steady = ms.slice(60);
+const mean = steady.reduce((a, b) => a + b, 0) / steady.length;
+const active = filter.detectedRegions().filter((r) => r.state === 'active').length;
+console.log(`auto filter at ${W}x${H}, frames 60-${FRAMES}: mean ${mean.toFixed(2)} ms, p50 ${percentile(steady, 50).toFixed(2)} ms, p99 ${percentile(steady, 99).toFixed(2)} ms, max ${Math.max(...steady).toFixed(2)} ms; active regions ${active}`);
