@@ -8,7 +8,8 @@ import { type ClipData, type LayerRect, trueMask } from '../src/synth/clip.js';
 import { encodeYuv } from '../src/synth/ffmpeg-io.js';
 import { METHOD_OUTPUT_ARGS, runDelogo, runRemovelogo } from './ffmpeg-baselines.js';
 import { teleaInpaintFrame } from './inpaint-telea.js';
-import { percentile } from './metrics.js';
+import { MASK_DILATE_PX } from './evaluate.js';
+import { dilate, percentile, psnrFromMse } from './metrics.js';
 
 export interface MethodRun {
   /** The video to score (the input itself for the unmodified row). */
@@ -64,6 +65,8 @@ class DetectionScore implements Filter {
   private union = 0;
   private falsePx = 0;
   private frames = 0;
+  private sqIn = 0;
+  private nIn = 0;
   constructor(private readonly inner: AutoFilter, private readonly clip: ClipData) {
     this.name = inner.name;
   }
@@ -82,13 +85,24 @@ class DetectionScore implements Filter {
       if (found[i] || truth[i]) this.union++;
       if (found[i] && !truth[i]) this.falsePx++;
     }
+    // The table pools every frame, so frames before detection dominate its PSNR in; this is the
+    // same measure once the detector has had its 3 s.
+    const region = dilate(truth, width, height, MASK_DILATE_PX);
+    const clean = this.clip.clean[frame.seq]!;
+    for (let i = 0; i < found.length; i++) {
+      if (!region[i]) continue;
+      const d = result.data[i]! - clean[i]!;
+      this.sqIn += d * d;
+      this.nIn++;
+    }
     this.frames++;
     return result;
   }
   close(): void {
     const { id, width, height } = this.clip.truth;
     const iou = this.union ? (this.inter / this.union).toFixed(3) : 'n/a (no overlay, nothing found)';
-    console.error(`    detector on ${id}: mask IoU from 3 s ${iou}, false-positive area ${((100 * this.falsePx) / Math.max(1, this.frames * width * height)).toFixed(3)} %, learning at end ${this.inner.learning}`);
+    const psnrIn = this.nIn ? psnrFromMse(this.sqIn / this.nIn).toFixed(2) : 'n/a';
+    console.error(`    detector on ${id}: mask IoU from 3 s ${iou}, PSNR in from 3 s ${psnrIn} dB, false-positive area ${((100 * this.falsePx) / Math.max(1, this.frames * width * height)).toFixed(3)} %, learning at end ${this.inner.learning}`);
   }
 }
 

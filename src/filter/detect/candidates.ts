@@ -44,13 +44,13 @@ export const DEFAULT_CANDIDATE_PARAMS: CandidateParams = {
   strongActivityRatio: 0.15,
   weakActivityRatio: 0.5,
   strongConstancy: 0.4,
-  weakConstancy: 1,
+  weakConstancy: 0.6,
   movingActivity: 1.5,
   minMovingShare: 0.25,
   minRingMoving: 0.5,
   maxRelativeActivity: 0.5,
   minSamples: 10,
-  minArea: 12,
+  minArea: 20,
   maxAreaShare: 0.08,
 };
 
