@@ -1,6 +1,6 @@
 import { yuv420pLayout, type VideoFrame } from '../core/frame.js';
 import { copyRectIn, copyRectOut } from './fill/patch.js';
-import { fillRect } from './fill/fill-rect.js';
+import { chooseAxisWeight, fillRect } from './fill/fill-rect.js';
 import { yuv420pPlanes } from './fill/plane.js';
 import { planeRect, sameRect, type PixelRect } from './fill/rect.js';
 import { FillScratch } from './fill/scratch.js';
@@ -19,6 +19,9 @@ interface StoredFill {
   rects: readonly [PixelRect, PixelRect, PixelRect];
   patches: [Uint8Array, Uint8Array, Uint8Array];
 }
+
+/** How often the choice of interpolation is re-scored for a region that has not moved (~0.5 s at 30 fps). */
+const RECHOOSE_FRAMES = 15;
 
 function place(region: Region, width: number, height: number): Placed | null {
   const luma = planeRect(region.rect, width, height);
@@ -43,6 +46,8 @@ export class ManualRegionFilter implements Filter {
   private regions: readonly Region[] = [];
   private readonly scratch = new FillScratch();
   private readonly stored = new Map<string, StoredFill>();
+  /** Per region, the axis-interpolation weight chosen for each plane, and for which rectangles. */
+  private readonly choices = new Map<string, { rects: Placed['rects']; weights: number[]; age: number }>();
 
   constructor(regions: readonly Region[]) {
     this.setRegions(regions);
@@ -52,6 +57,7 @@ export class ManualRegionFilter implements Filter {
     this.regions = [...regions];
     const live = new Set(regions.map((r) => r.id));
     for (const id of this.stored.keys()) if (!live.has(id)) this.stored.delete(id);
+    for (const id of this.choices.keys()) if (!live.has(id)) this.choices.delete(id);
   }
 
   process(frame: VideoFrame, ctx: FilterContext): FilterResult {
@@ -82,14 +88,29 @@ export class ManualRegionFilter implements Filter {
         reused = true;
         continue;
       }
-      for (let p = 0; p < 3; p++) {
-        // Regions after this one still show their logos: their pixels must not serve as border.
-        const pending = placed.slice(k + 1).map((later) => later.rects[p]!);
-        fillRect(planes[p]!, rects[p]!, pending, this.scratch);
-      }
+      // Regions after this one still show their logos: their pixels must not serve as border.
+      const pending = [0, 1, 2].map((p) => placed.slice(k + 1).map((later) => later.rects[p]!));
+      const weights = this.axisWeights(id, rects, planes, pending);
+      for (let p = 0; p < 3; p++) fillRect(planes[p]!, rects[p]!, pending[p]!, this.scratch, weights[p]);
       this.store(id, width, height, rects, planes);
     }
     return { data: out, degraded: reused };
+  }
+
+  /**
+   * Which interpolation suits the picture around a region is scored on real pixels next to it
+   * (chooseAxisWeight): three trial fills, so it is redone only every RECHOOSE_FRAMES frames or when
+   * the rectangle moves, not on every frame.
+   */
+  private axisWeights(id: string, rects: Placed['rects'], planes: ReturnType<typeof yuv420pPlanes>, pending: PixelRect[][]): number[] {
+    const prev = this.choices.get(id);
+    if (prev && prev.age < RECHOOSE_FRAMES && rects.every((r, p) => sameRect(r, prev.rects[p]!))) {
+      prev.age++;
+      return prev.weights;
+    }
+    const weights = planes.map((plane, p) => chooseAxisWeight(plane, rects[p]!, pending[p]!, this.scratch));
+    this.choices.set(id, { rects, weights, age: 0 });
+    return weights;
   }
 
   /** Copies (never references) the filled pixels, reusing the previous patch arrays when they fit. */

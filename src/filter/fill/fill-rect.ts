@@ -1,11 +1,14 @@
 import { sampleSide, sideWalks } from './border.js';
 import { gridSize, solveHarmonic, type Grid, type Walls } from './harmonic.js';
+import { blendAxisInterpolation } from './axis.js';
+import { copyRectIn, copyRectOut, patchSize } from './patch.js';
 import type { Plane } from './plane.js';
 import type { PixelRect } from './rect.js';
 import type { FillScratch } from './scratch.js';
 
 /**
- * Replaces the pixels of `r` in place with a harmonic interpolation of the pixels around it.
+ * Replaces the pixels of `r` in place with a harmonic interpolation of the pixels around it,
+ * blended with delogo's axis interpolation by `axisWeight` (0..1; see chooseAxisWeight).
  *
  * `pending` lists rectangles that still hold unremoved content (regions filled after this one):
  * their pixels are not used as border, so overlapping or touching logos do not bleed into each
@@ -16,7 +19,7 @@ import type { FillScratch } from './scratch.js';
  * ring, so there is no step to hide. Feathering inward would mix logo pixels back in; feathering
  * outward would alter clean pixels; both measured worse.
  */
-export function fillRect(plane: Plane, r: PixelRect, pending: readonly PixelRect[], scratch: FillScratch): boolean {
+export function fillRect(plane: Plane, r: PixelRect, pending: readonly PixelRect[], scratch: FillScratch, axisWeight = 0): boolean {
   const w = r.x1 - r.x0;
   const h = r.y1 - r.y0;
   if (w <= 0 || h <= 0) return false;
@@ -32,7 +35,11 @@ export function fillRect(plane: Plane, r: PixelRect, pending: readonly PixelRect
 
   const grid: Grid = { nx: w, ny: h, sx: 1, sy: 1, v: scratch.grid(0, gridSize(w, h)) };
   writeRing(grid, walls, scratch);
+  // The axis interpolation needs all four sides; at a frame edge the harmonic fill stands alone.
+  const axis = axisWeight > 0 && walls.top && walls.bottom && walls.left && walls.right;
+  const ring = axis ? scratch.ringCopy(grid.v, (w + 2) * (h + 2)) : undefined;
   solveHarmonic(grid, walls, (level, size) => scratch.grid(level, size));
+  if (ring) blendAxisInterpolation(grid, ring, axisWeight);
 
   const { data, offset, width: stride } = plane;
   const s = w + 2;
@@ -61,3 +68,45 @@ function writeRing(g: Grid, walls: Walls, scratch: FillScratch): void {
     if (walls.right) v[row + s - 1] = corner && (j === 0 ? walls.top : walls.bottom) ? (v[row + s - 1]! + scratch.right[j]!) / 2 : scratch.right[j]!;
   }
 }
+
+/** Axis-interpolation weights tried by chooseAxisWeight, from pure harmonic to pure axis. */
+const AXIS_WEIGHTS = [0, 0.25, 0.5, 0.75, 1] as const;
+/** Width of the known band, around the hole, on which the candidates are scored. */
+const HOLDOUT_PX = 8;
+
+/**
+ * Picks the axis-interpolation weight that best predicts known pixels: the rectangle is grown by a
+ * band of real picture, each candidate fills the grown rectangle from further out, and the one
+ * with the least squared error on that band wins. The plane is left as it was.
+ */
+export function chooseAxisWeight(plane: Plane, r: PixelRect, pending: readonly PixelRect[], scratch: FillScratch): number {
+  const grown: PixelRect = {
+    x0: Math.max(0, r.x0 - HOLDOUT_PX), y0: Math.max(0, r.y0 - HOLDOUT_PX),
+    x1: Math.min(plane.width, r.x1 + HOLDOUT_PX), y1: Math.min(plane.height, r.y1 + HOLDOUT_PX),
+  };
+  const saved = copyRectOut(plane, grown, scratch.holdout(patchSize(grown)));
+  const gw = grown.x1 - grown.x0;
+  let best: number = AXIS_WEIGHTS[0];
+  let bestError = Infinity;
+  for (const weight of AXIS_WEIGHTS) {
+    if (!fillRect(plane, grown, pending, scratch, weight)) break;
+    let error = 0;
+    for (let y = grown.y0; y < grown.y1; y++) {
+      const inRows = y >= r.y0 && y < r.y1;
+      const row = plane.offset + y * plane.width;
+      const savedRow = (y - grown.y0) * gw - grown.x0;
+      for (let x = grown.x0; x < grown.x1; x++) {
+        if (inRows && x >= r.x0 && x < r.x1) continue; // the hole itself holds the logo, not truth
+        const d = plane.data[row + x]! - saved[savedRow + x]!;
+        error += d * d;
+      }
+    }
+    copyRectIn(plane, grown, saved);
+    if (error < bestError) {
+      bestError = error;
+      best = weight;
+    }
+  }
+  return best;
+}
+

@@ -4,4 +4,5 @@ export { copyRectIn, copyRectOut, patchSize } from './patch.js';
 export { FillScratch } from './scratch.js';
 export { sampleSide, sideWalks, type SideWalk } from './border.js';
 export { solveHarmonic, gridSize, type Grid, type Walls, type GridAlloc } from './harmonic.js';
-export { fillRect } from './fill-rect.js';
+export { chooseAxisWeight, fillRect } from './fill-rect.js';
+export { blendAxisInterpolation } from './axis.js';

@@ -8,6 +8,8 @@ export class FillScratch {
   left = new Float32Array(0);
   right = new Float32Array(0);
   private readonly levels: Float32Array[] = [];
+  private ring = new Float32Array(0);
+  private held = new Uint8Array(0);
 
   /** Makes room for the borders of a `width` x `height` rectangle plus its two corners per side. */
   ensure(width: number, height: number): void {
@@ -29,5 +31,18 @@ export class FillScratch {
       this.levels[level] = g;
     }
     return g;
+  }
+
+  /** A copy of the first `size` values of a grid (its border ring before solving). */
+  ringCopy(values: Float32Array, size: number): Float32Array {
+    if (this.ring.length < size) this.ring = new Float32Array(size);
+    this.ring.set(values.subarray(0, size));
+    return this.ring;
+  }
+
+  /** Room for the pixels saved while fill candidates are scored. */
+  holdout(size: number): Uint8Array {
+    if (this.held.length < size) this.held = new Uint8Array(size);
+    return this.held;
   }
 }
