@@ -1,4 +1,5 @@
 import { yuv420pLayout, type Rect, type VideoFrame } from '../core/frame.js';
+import { BackgroundMaps, DEFAULT_DEBLEND_PARAMS, PlaneMoments, deblendPixel, regionSlope, type DeblendParams } from './detect/deblend.js';
 import { StaticOverlayDetector, type StaticDetectorOptions } from './detect/index.js';
 import { dilate } from './detect/mask-ops.js';
 import { fillRect, FillScratch, planeRect, yuv420pPlanes, type PixelRect, type Plane } from './fill/index.js';
@@ -14,6 +15,8 @@ interface Target {
   readonly rects: readonly [PixelRect, PixelRect, PixelRect];
   /** Luma mask over rects[0] (1 = replace), already grown. */
   readonly mask: Uint8Array;
+  /** Detected overlays may be translucent and are worth de-blending; manual boxes are filled. */
+  readonly deblend: boolean;
 }
 
 /**
@@ -27,10 +30,16 @@ export class AutoFilter implements Filter {
   private manual: readonly Region[] = [];
   private disabled = new Set<string>();
   private exclusions: readonly Rect[] = [];
+  private readonly deblendOn: boolean;
   private readonly scratch = new FillScratch();
+  private blend: { width: number; height: number; planes: PlaneMoments[] } | undefined;
+  private readonly maps = new BackgroundMaps();
+  private readonly deblendParams: DeblendParams;
 
-  constructor(opts: Partial<StaticDetectorOptions> = {}) {
+  constructor(opts: Partial<StaticDetectorOptions> & { deblend?: Partial<DeblendParams> | false } = {}) {
     this.detector = new StaticOverlayDetector(opts);
+    this.deblendParams = { ...DEFAULT_DEBLEND_PARAMS, ...(opts.deblend || {}) };
+    this.deblendOn = opts.deblend !== false;
     this.exclusions = opts.exclusions ?? [];
   }
 
@@ -61,8 +70,8 @@ export class AutoFilter implements Filter {
     // Detection is what can wait: a late pipeline keeps removing what is known.
     if (!ctx.behind) this.detector.observe(frame);
     const targets: Target[] = [];
-    for (const r of this.manual) if (r.enabled) pushTarget(targets, r, width, height);
-    for (const r of this.detectedRegions()) if (r.enabled && r.state === 'active') pushTarget(targets, r, width, height);
+    for (const r of this.manual) if (r.enabled) pushTarget(targets, r, width, height, false);
+    for (const r of this.detectedRegions()) if (r.enabled && r.state === 'active') pushTarget(targets, r, width, height, this.deblendOn);
     if (targets.length === 0) return { data: frame.data, degraded: ctx.behind };
 
     const out = Buffer.allocUnsafe(frameSize);
@@ -70,14 +79,43 @@ export class AutoFilter implements Filter {
     const work = Buffer.from(out);
     const outPlanes = yuv420pPlanes(out, width, height);
     const workPlanes = yuv420pPlanes(work, width, height);
+    const inPlanes = yuv420pPlanes(frame.data, width, height);
     const keep = this.exclusionMask(width, height);
+    const blend = this.blendStats(width, height);
     targets.forEach((t, k) => {
       for (let p = 0; p < 3; p++) {
         const pending = targets.slice(k + 1).map((later) => later.rects[p]!);
-        if (fillRect(workPlanes[p]!, t.rects[p]!, pending, this.scratch)) copyMasked(workPlanes[p]!, outPlanes[p]!, t, p === 0 ? 1 : 2, keep, width);
+        if (!fillRect(workPlanes[p]!, t.rects[p]!, pending, this.scratch)) continue;
+        const pixels = maskedPixels(t, p === 0 ? 1 : 2, keep, width, workPlanes[p]!.width);
+        if (t.deblend) this.writeDeblended(blend[p]!, t.rects[p]!, pixels, inPlanes[p]!, workPlanes[p]!, outPlanes[p]!);
+        else for (const i of pixels) outPlanes[p]!.data[outPlanes[p]!.offset + i] = workPlanes[p]!.data[workPlanes[p]!.offset + i]!;
       }
     });
     return { data: out, degraded: ctx.behind };
+  }
+
+  /**
+   * Learns the blend from the region's temporal statistics, then writes the inverted blend where
+   * the overlay is translucent enough and the fill elsewhere (opaque core, anti-aliased edge,
+   * short evidence).
+   */
+  private writeDeblended(moments: PlaneMoments, rect: PixelRect, pixels: readonly number[], input: Plane, fill: Plane, out: Plane): void {
+    moments.addRect(input, rect);
+    const slope = this.maps.build(moments, rect, this.scratch) ? regionSlope(moments, this.maps, pixels, this.deblendParams) : undefined;
+    for (const i of pixels) {
+      const clean = slope === undefined ? undefined : deblendPixel(moments, this.maps, i, input.data[input.offset + i]!, slope, this.deblendParams);
+      const v = clean ?? fill.data[fill.offset + i]!;
+      out.data[out.offset + i] = v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v);
+    }
+  }
+
+  private blendStats(width: number, height: number): PlaneMoments[] {
+    if (!this.blend || this.blend.width !== width || this.blend.height !== height) {
+      const { cWidth, cHeight } = yuv420pLayout(width, height);
+      const n = this.deblendParams.memorySamples;
+      this.blend = { width, height, planes: [new PlaneMoments(width, height, n), new PlaneMoments(cWidth, cHeight, n), new PlaneMoments(cWidth, cHeight, n)] };
+    }
+    return this.blend.planes;
   }
 
   private exclusionMask(width: number, height: number): Uint8Array | undefined {
@@ -91,7 +129,7 @@ export class AutoFilter implements Filter {
   }
 }
 
-function pushTarget(targets: Target[], region: Region, width: number, height: number): void {
+function pushTarget(targets: Target[], region: Region, width: number, height: number, deblend: boolean): void {
   const { rect } = region;
   const mask = region.mask ?? new Uint8Array(rect.width * rect.height).fill(1);
   const grown = dilateInto(mask, rect, MASK_GROW_PX + FILL_MARGIN_PX, MASK_GROW_PX);
@@ -106,7 +144,7 @@ function pushTarget(targets: Target[], region: Region, width: number, height: nu
   for (let y = luma.y0; y < luma.y1; y++) {
     for (let x = luma.x0; x < luma.x1; x++) cut[(y - luma.y0) * lw + x - luma.x0] = grown.mask[(y - grown.rect.y) * grown.rect.width + x - grown.rect.x]!;
   }
-  targets.push({ rects: [luma, chroma, chroma], mask: cut });
+  targets.push({ rects: [luma, chroma, chroma], mask: cut, deblend });
 }
 
 /** Pads the mask by `pad` on every side and dilates it by `grow` pixels inside that padding. */
@@ -117,11 +155,12 @@ function dilateInto(mask: Uint8Array, rect: Rect, pad: number, grow: number): { 
   return { rect: { x: rect.x - pad, y: rect.y - pad, width: w, height: h }, mask: dilate(padded, w, h, grow) };
 }
 
-/** Copies filled pixels under the target's mask (chroma: any of the 2x2 luma pixels) from `src` to `dst`, sparing kept pixels. */
-function copyMasked(src: Plane, dst: Plane, t: Target, sub: 1 | 2, keep: Uint8Array | undefined, lumaWidth: number): void {
+/** Plane indices under the target's mask (chroma: any of the 2x2 luma pixels), sparing kept pixels. */
+function maskedPixels(t: Target, sub: 1 | 2, keep: Uint8Array | undefined, lumaWidth: number, planeWidth: number): number[] {
   const r = t.rects[sub === 1 ? 0 : 1]!;
   const luma = t.rects[0]!;
   const lw = luma.x1 - luma.x0, lh = luma.y1 - luma.y0;
+  const out: number[] = [];
   for (let y = r.y0; y < r.y1; y++) {
     for (let x = r.x0; x < r.x1; x++) {
       let hit = false, kept = false;
@@ -133,9 +172,8 @@ function copyMasked(src: Plane, dst: Plane, t: Target, sub: 1 | 2, keep: Uint8Ar
           if (keep?.[(y * sub + dy) * lumaWidth + x * sub + dx]) kept = true;
         }
       }
-      if (!hit || kept) continue;
-      const o = y * src.width + x;
-      dst.data[dst.offset + o] = src.data[src.offset + o]!;
+      if (hit && !kept) out.push(y * planeWidth + x);
     }
   }
+  return out;
 }
