@@ -54,15 +54,56 @@ class TrueRectsFilter implements Filter {
   }
 }
 
+/** Pixel counts of a detected mask against a true one. */
+interface Overlap {
+  inter: number;
+  found: number;
+  truth: number;
+}
+
+const ratio = (a: number, b: number) => (b ? (a / b).toFixed(3) : 'n/a');
+
+/** The union of the masks of the active regions `pick` selects, as a frame-sized 0/1 map. */
+function regionMask(regions: readonly Region[], pick: (r: Region) => boolean, width: number, height: number): Uint8Array {
+  const m = new Uint8Array(width * height);
+  for (const r of regions) {
+    if (r.state !== 'active' || !r.mask || !pick(r)) continue;
+    for (let y = 0; y < r.rect.height; y++) for (let x = 0; x < r.rect.width; x++) if (r.mask[y * r.rect.width + x]) m[(r.rect.y + y) * width + r.rect.x + x] = 1;
+  }
+  return m;
+}
+
+/** The true mask inside the boxes of the layers `pick` selects. */
+function layerTruth(truth: Uint8Array, rects: readonly LayerRect[], pick: (k: LayerRect['kind']) => boolean, width: number, height: number): Uint8Array {
+  const m = new Uint8Array(width * height);
+  for (const { kind, rect } of rects) {
+    if (!pick(kind)) continue;
+    for (let y = Math.max(0, rect.y); y < Math.min(height, rect.y + rect.height); y++) {
+      for (let x = Math.max(0, rect.x); x < Math.min(width, rect.x + rect.width); x++) m[y * width + x] = truth[y * width + x]!;
+    }
+  }
+  return m;
+}
+
+function addOverlap(o: Overlap, found: Uint8Array, truth: Uint8Array): void {
+  for (let i = 0; i < found.length; i++) {
+    if (found[i]) o.found++;
+    if (truth[i]) o.truth++;
+    if (found[i] && truth[i]) o.inter++;
+  }
+}
+
 /**
- * Scores the detector itself, not the fill: per frame, the union of its active masks against the
- * true mask, counted from 3 s into the clip (every quick/full clip's overlays start at frame 0,
- * so this is "within 3 s of appearance"). Printed to stderr beside the table's rows.
+ * Scores the detectors themselves, not the fill, printed to stderr beside the table's rows:
+ * logo mask IoU against the logo layers' true mask from 3 s into the clip (every clip's logos
+ * start at frame 0, so this is "within 3 s of appearance"), the PSNR inside the dilated true mask
+ * over the same frames (the table pools frames before detection too), subtitle pixel recall and
+ * precision over every frame, and the detected area outside any true mask.
  */
 class DetectionScore implements Filter {
   readonly name: string;
-  private inter = 0;
-  private union = 0;
+  private readonly logo: Overlap = { inter: 0, found: 0, truth: 0 };
+  private readonly subs: Overlap = { inter: 0, found: 0, truth: 0 };
   private falsePx = 0;
   private frames = 0;
   private sqIn = 0;
@@ -73,36 +114,34 @@ class DetectionScore implements Filter {
   process(frame: VideoFrame, ctx: FilterContext): FilterResult {
     const result = this.inner.process(frame, ctx);
     const { width, height, fps } = this.clip.truth;
-    if (frame.seq < 3 * fps) return result;
     const truth = trueMask(this.clip.alpha[frame.seq]!);
-    const found = new Uint8Array(width * height);
-    for (const r of this.inner.detectedRegions()) {
-      if (r.state !== 'active' || !r.mask) continue;
-      for (let y = 0; y < r.rect.height; y++) for (let x = 0; x < r.rect.width; x++) if (r.mask[y * r.rect.width + x]) found[(r.rect.y + y) * width + r.rect.x + x] = 1;
-    }
-    for (let i = 0; i < found.length; i++) {
-      if (found[i] && truth[i]) this.inter++;
-      if (found[i] || truth[i]) this.union++;
-      if (found[i] && !truth[i]) this.falsePx++;
-    }
-    // The table pools every frame, so frames before detection dominate its PSNR in; this is the
-    // same measure once the detector has had its 3 s.
+    const rects = this.clip.truth.rects[frame.seq] ?? [];
+    const regions = this.inner.detectedRegions();
+    addOverlap(this.subs, regionMask(regions, (r) => r.kind === 'subtitle', width, height), layerTruth(truth, rects, (k) => k === 'subtitles', width, height));
+    const all = regionMask(regions, () => true, width, height);
+    for (let i = 0; i < all.length; i++) if (all[i] && !truth[i]) this.falsePx++;
+    this.frames++;
+    if (frame.seq < 3 * fps) return result;
+    addOverlap(this.logo, regionMask(regions, (r) => r.kind === 'logo', width, height), layerTruth(truth, rects, (k) => k === 'logo' || k === 'dynamic-logo', width, height));
     const region = dilate(truth, width, height, MASK_DILATE_PX);
     const clean = this.clip.clean[frame.seq]!;
-    for (let i = 0; i < found.length; i++) {
+    for (let i = 0; i < region.length; i++) {
       if (!region[i]) continue;
       const d = result.data[i]! - clean[i]!;
       this.sqIn += d * d;
       this.nIn++;
     }
-    this.frames++;
     return result;
   }
   close(): void {
     const { id, width, height } = this.clip.truth;
-    const iou = this.union ? (this.inter / this.union).toFixed(3) : 'n/a (no overlay, nothing found)';
+    const l = this.logo, s = this.subs;
     const psnrIn = this.nIn ? psnrFromMse(this.sqIn / this.nIn).toFixed(2) : 'n/a';
-    console.error(`    detector on ${id}: mask IoU from 3 s ${iou}, PSNR in from 3 s ${psnrIn} dB, false-positive area ${((100 * this.falsePx) / Math.max(1, this.frames * width * height)).toFixed(3)} %, learning at end ${this.inner.learning}`);
+    console.error(
+      `    detector on ${id}: logo IoU from 3 s ${ratio(l.inter, l.found + l.truth - l.inter)}, PSNR in from 3 s ${psnrIn} dB, ` +
+        `subtitle recall ${ratio(s.inter, s.truth)} precision ${ratio(s.inter, s.found)}, ` +
+        `detected area outside overlays ${((100 * this.falsePx) / Math.max(1, this.frames * width * height)).toFixed(3)} %, learning at end ${this.inner.learning}`,
+    );
   }
 }
 
@@ -165,7 +204,7 @@ export const METHODS: readonly Method[] = [
   writing('telea', 'Telea inpainting (TS)', 'true mask', telea),
   clearcast('clearcast-passthrough', 'Clearcast pass-through', 'nothing', () => new PassThroughFilter()),
   clearcast('clearcast-manual', 'Clearcast manual-region', 'true rects', (clip) => new TrueRectsFilter(new ManualRegionFilter([]), clip.truth.rects)),
-  clearcast('clearcast-auto', 'Clearcast mask-free (static detector)', 'nothing', (clip) => new DetectionScore(new AutoFilter(), clip)),
+  clearcast('clearcast-auto', 'Clearcast mask-free (detectors)', 'nothing', (clip) => new DetectionScore(new AutoFilter(), clip)),
 ];
 
 /** Rows the table shows but cannot fill yet. */

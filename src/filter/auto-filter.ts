@@ -1,6 +1,7 @@
 import { yuv420pLayout, type Rect, type VideoFrame } from '../core/frame.js';
 import { BackgroundMaps, DEFAULT_DEBLEND_PARAMS, PlaneMoments, deblendPixel, regionSlope, type DeblendParams } from './detect/deblend.js';
 import { StaticOverlayDetector, type StaticDetectorOptions } from './detect/index.js';
+import { DEFAULT_SUBTITLE_PARAMS, SubtitleDetector, type SubtitleParams } from './detect/subtitles.js';
 import { dilate } from './detect/mask-ops.js';
 import { fillRect, FillScratch, planeRect, yuv420pPlanes, type PixelRect, type Plane } from './fill/index.js';
 import type { Filter, FilterContext, FilterControls, FilterResult, Region } from './filter.js';
@@ -27,6 +28,7 @@ interface Target {
 export class AutoFilter implements Filter {
   readonly name = 'auto';
   private readonly detector: StaticOverlayDetector;
+  private readonly subtitles: SubtitleDetector | undefined;
   private manual: readonly Region[] = [];
   private disabled = new Set<string>();
   private exclusions: readonly Rect[] = [];
@@ -36,8 +38,9 @@ export class AutoFilter implements Filter {
   private readonly maps = new BackgroundMaps();
   private readonly deblendParams: DeblendParams;
 
-  constructor(opts: Partial<StaticDetectorOptions> & { deblend?: Partial<DeblendParams> | false } = {}) {
+  constructor(opts: Partial<StaticDetectorOptions> & { deblend?: Partial<DeblendParams> | false; subtitles?: Partial<SubtitleParams> | false } = {}) {
     this.detector = new StaticOverlayDetector(opts);
+    this.subtitles = opts.subtitles === false ? undefined : new SubtitleDetector({ ...DEFAULT_SUBTITLE_PARAMS, ...opts.subtitles });
     this.deblendParams = { ...DEFAULT_DEBLEND_PARAMS, ...(opts.deblend || {}) };
     this.deblendOn = opts.deblend !== false;
     this.exclusions = opts.exclusions ?? [];
@@ -55,7 +58,8 @@ export class AutoFilter implements Filter {
 
   /** Detected regions with their state; `enabled` reflects the operator's switches. */
   detectedRegions(): readonly Region[] {
-    return this.detector.regions().map((r) => ({ ...r, enabled: !this.disabled.has(r.id) }));
+    const found = [...this.detector.regions(), ...(this.subtitles?.regions() ?? [])];
+    return found.map((r) => ({ ...r, enabled: !this.disabled.has(r.id) && !this.excluded(r) }));
   }
 
   /** True while the detector has not yet seen enough background change to trust anything. */
@@ -69,9 +73,11 @@ export class AutoFilter implements Filter {
     if (frame.data.length < frameSize) throw new RangeError(`frame ${frame.seq}: yuv420p ${width}x${height} needs ${frameSize} bytes, got ${frame.data.length}`);
     // Detection is what can wait: a late pipeline keeps removing what is known.
     if (!ctx.behind) this.detector.observe(frame);
+    // Captions change from one frame to the next: they are looked for on every frame.
+    this.subtitles?.observe(frame);
     const targets: Target[] = [];
     for (const r of this.manual) if (r.enabled) pushTarget(targets, r, width, height, false);
-    for (const r of this.detectedRegions()) if (r.enabled && r.state === 'active') pushTarget(targets, r, width, height, this.deblendOn);
+    for (const r of this.detectedRegions()) if (r.enabled && r.state === 'active') pushTarget(targets, r, width, height, this.deblendOn && r.kind === 'logo');
     if (targets.length === 0) return { data: frame.data, degraded: ctx.behind };
 
     const out = Buffer.allocUnsafe(frameSize);
@@ -116,6 +122,11 @@ export class AutoFilter implements Filter {
       this.blend = { width, height, planes: [new PlaneMoments(width, height, n), new PlaneMoments(cWidth, cHeight, n), new PlaneMoments(cWidth, cHeight, n)] };
     }
     return this.blend.planes;
+  }
+
+  /** A subtitle line lying wholly inside an exclusion zone is part of the scene (a sign, a scoreboard). */
+  private excluded(r: Region): boolean {
+    return r.kind === 'subtitle' && this.exclusions.some((e) => r.rect.x >= e.x && r.rect.y >= e.y && r.rect.x + r.rect.width <= e.x + e.width && r.rect.y + r.rect.height <= e.y + e.height);
   }
 
   private exclusionMask(width: number, height: number): Uint8Array | undefined {
