@@ -5,10 +5,13 @@ import { ControlHub } from './control/control-hub.js';
 import { startHttpServer } from './control/http-server.js';
 import { StreamMetrics } from './control/metrics.js';
 import { StreamControls } from './control/stream-controls.js';
+import { WhepEgress } from './egress/whep/whep-egress.js';
 import { RtmpIngest } from './ingest/rtmp/ingest.js';
+import { WhipIngest } from './ingest/whip/whip-ingest.js';
 import { killAllChildren } from './media/ffmpeg.js';
 import { startNms } from './rtmp/nms.js';
 import { StreamRegistry } from './stream/registry.js';
+import { OpusRelay } from './webrtc/opus-relay.js';
 
 /** Address our own processes use to reach the server: the wildcard binds are not connectable. */
 export function localHost(bind: string): string {
@@ -27,6 +30,8 @@ export interface ServerUrls {
   cleanRtmp: (key: string) => string;
   cleanFlv: (key: string) => string;
   http: string;
+  whip: (key: string) => string;
+  whep: (key: string) => string;
 }
 
 export function serverUrls(config: Config): ServerUrls {
@@ -38,6 +43,8 @@ export function serverUrls(config: Config): ServerUrls {
     cleanRtmp: (key) => `${rtmpBase}/${config.rtmp.cleanApp}/${key}`,
     cleanFlv: (key) => `http://${host}:${config.rtmp.httpFlvPort}/${config.rtmp.cleanApp}/${key}.flv`,
     http: `http://${host}:${config.server.httpPort}`,
+    whip: (key) => `http://${host}:${config.server.httpPort}/whip/${key}`,
+    whep: (key) => `http://${host}:${config.server.httpPort}/whep/${key}`,
   };
 }
 
@@ -50,6 +57,8 @@ export class ClearcastServer {
   private readonly metrics: StreamMetrics;
   private hub: ControlHub | undefined;
   private ingest: RtmpIngest | undefined;
+  readonly whip: WhipIngest;
+  readonly whep: WhepEgress;
   private nms: Awaited<ReturnType<typeof startNms>> | undefined;
   private http: Server | undefined;
 
@@ -60,6 +69,9 @@ export class ClearcastServer {
     // Before the first frame: a republished key comes back with the operator's regions and bypass.
     this.registry.onStart((_key, pipeline) => this.controls.applyTo(pipeline));
     this.metrics = new StreamMetrics(this.registry, this.controls);
+    const opus = new OpusRelay();
+    this.whip = new WhipIngest(config, this.registry, opus, log);
+    this.whep = new WhepEgress(config, this.registry, opus, log);
   }
 
   async start(): Promise<void> {
@@ -74,11 +86,12 @@ export class ClearcastServer {
       log: this.log,
       urls: { publish: this.urls.publish('<key>'), watchRtmp: this.urls.cleanRtmp('<key>'), watchFlv: this.urls.cleanFlv('<key>') },
     });
-    this.http = await startHttpServer({ config: c, registry: this.registry, hub: this.hub, metrics: this.metrics, log: this.log });
+    this.http = await startHttpServer({ config: c, registry: this.registry, hub: this.hub, metrics: this.metrics, log: this.log, sdp: { whip: this.whip, whep: this.whep } });
   }
 
   async stop(): Promise<void> {
     this.ingest?.stop();
+    await Promise.all([this.whip.closeAll(), this.whep.closeAll()]);
     await this.registry.closeAll();
     this.hub?.close();
     const http = this.http;

@@ -50,12 +50,24 @@ export const configSchema = z.object({
     preset: z.enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium']),
     videoBitrateKbps: z.number().int().min(100).max(100_000),
     keyframeIntervalS: z.number().min(0.2).max(20),
+    profile: z.enum(['baseline', 'main', 'high']),
     defaultFps: z.number().min(1).max(240),
   }).strict(),
   egress: z.object({
     push: z.record(streamKeySchema, z.array(z.string().regex(/^rtmps?:\/\/\S+$/, 'an rtmp:// or rtmps:// URL'))),
     retryInitialDelayMs: z.number().int().min(10),
     retryMaxDelayMs: z.number().int().min(10),
+  }).strict(),
+  webrtc: z.object({
+    ice: z.object({
+      additionalHostAddresses: z.array(z.string().min(1)),
+      announcedIp: z.string().min(1).optional(),
+      portRange: z.tuple([port, port]).refine(([lo, hi]) => lo < hi, 'a [min, max] pair with min < max').optional(),
+    }).strict(),
+    maxSdpBytes: z.number().int().min(1024).max(1_048_576),
+    connectTimeoutMs: z.number().int().min(1000),
+    peerTimeoutMs: z.number().int().min(1000),
+    maxViewersPerStream: z.number().int().min(1).max(10_000),
   }).strict(),
   control: z.object({
     requireAuth: z.enum(['auto', 'on', 'off']),

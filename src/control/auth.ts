@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Config } from '../config/schema.js';
-import { isLoopback, secretMatches } from '../ingest/rtmp/ingest.js';
+import { isLoopback, secretMatches } from '../ingest/auth.js';
 
 /** admin may change streams; read may only watch. */
 export type Role = 'admin' | 'read';

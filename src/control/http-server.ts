@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../core/log.js';
 import type { StreamRegistry } from '../stream/registry.js';
+import { handleSdpRoute, type SdpEndpoint } from '../webrtc/http.js';
 import { roleOf } from './auth.js';
 import type { ControlHub } from './control-hub.js';
 import type { StreamMetrics } from './metrics.js';
@@ -14,6 +15,8 @@ export interface HttpServerOptions {
   readonly hub: ControlHub;
   readonly metrics: StreamMetrics;
   readonly log: Logger;
+  /** WHIP ingest and WHEP egress, answered on this port. */
+  readonly sdp: Record<'whip' | 'whep', SdpEndpoint>;
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -25,14 +28,16 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 const UNAUTHORISED = { error: 'a read or admin token is required: ?token=... or Authorization: Bearer ...' };
 
 /**
- * Our single HTTP port: dashboard and its assets (public: they hold no data), and behind the
- * control tokens the stats API, Prometheus metrics and the control WebSocket (/control).
+ * Our single HTTP port: dashboard, publish and watch pages and their assets (public: they hold no
+ * data), WHIP/WHEP (publish auth as RTMP's), and behind the control tokens the stats API,
+ * Prometheus metrics and the control WebSocket (/control).
  */
 export function startHttpServer(opts: HttpServerOptions): Promise<Server> {
   const started = Date.now();
   const { config, registry } = opts;
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    if (await handleSdpRoute(req, res, url.pathname, opts.sdp, config.webrtc.maxSdpBytes)) return;
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: `method ${req.method} not allowed` });
     const path = url.pathname;
     if (path === '/healthz') {

@@ -5,6 +5,8 @@ export interface EncoderSettings {
   readonly preset: string;
   readonly videoBitrateKbps: number;
   readonly keyframeIntervalS: number;
+  /** 'baseline' gives constrained baseline (x264 drops CABAC, 8x8 and B-frames): any WebRTC viewer decodes it. */
+  readonly profile?: 'baseline' | 'main' | 'high';
 }
 
 export interface EncodedFrameMeta {
@@ -48,7 +50,7 @@ export class LiveEncoder {
       // Input side single-threaded: a frame-threaded raw decoder would hold each frame for the next.
       '-threads', '1', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${width}x${height}`, '-framerate', String(fps), '-i', 'pipe:0',
       '-c:v', 'libx264', '-preset', settings.preset, '-tune', 'zerolatency',
-      '-profile:v', 'high', '-bf', '0', '-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0',
+      '-profile:v', settings.profile ?? 'high', '-bf', '0', '-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0',
       '-b:v', `${kbps}k`, '-maxrate', `${kbps}k`, '-bufsize', `${kbps}k`,
       '-fps_mode', 'passthrough',
       '-f', 'flv', '-flvflags', 'no_duration_filesize', '-flush_packets', '1', 'pipe:1',

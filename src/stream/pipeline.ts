@@ -20,6 +20,11 @@ const MAX_ENCODER_IN_FLIGHT = 8;
 const MAX_ENCODER_IN_FLIGHT_AT_START = 30;
 /** Arrival times remembered per pts, for latency: ~10 s at 30 fps. */
 const MAX_TRACKED_ARRIVALS = 300;
+/**
+ * Forced keyframes restart x264 (ffmpeg offers no way to ask a running encoder for one); a burst of
+ * viewer PLIs must not turn into a burst of restarts.
+ */
+const MIN_FORCED_KEYFRAME_GAP_MS = 1000;
 
 export type PipelineState = 'starting' | 'running' | 'draining' | 'ended' | 'failed';
 
@@ -55,6 +60,8 @@ export interface PipelineTap {
   onEncoded?(latencyMs: number): void;
   /** A frame and the filter's output for it, before encoding. Both buffers are valid only during the call. */
   onFiltered?(frame: VideoFrame, output: Buffer): void;
+  /** A clean video packet (FLV AVC sequence header or frame, source pts) on its way out. */
+  onCleanVideo?(packet: AVPacket): void;
 }
 
 export interface PipelineOptions {
@@ -79,7 +86,8 @@ export class StreamPipeline {
   private readonly decoder: FrameDecoder;
   private readonly stage: FilterStage;
   private encoder: LiveEncoder | undefined;
-  private readonly retiredEncoders: Promise<void>[] = [];
+  private readonly retiredEncoders = new Set<Promise<void>>();
+  private lastForcedKeyframeAt = -Infinity;
   private readonly publisher: CleanPublisher;
   private readonly arrivals = new Map<number, number>();
   private readonly latency = new RecentSamples(900);
@@ -160,6 +168,19 @@ export class StreamPipeline {
     return () => this.taps.delete(tap);
   }
 
+  /**
+   * A viewer needs a picture now (WHEP join or PLI). The replacement encoder starts with an IDR and
+   * a fresh sequence header; the old one finishes the frames it holds. Costs the x264 start-up
+   * (~100 ms) once, which is why requests are rate-limited.
+   */
+  requestKeyframe(): void {
+    if (this.state !== 'running' || !this.encoder?.started) return;
+    const now = performance.now();
+    if (now - this.lastForcedKeyframeAt < MIN_FORCED_KEYFRAME_GAP_MS) return;
+    this.lastForcedKeyframeAt = now;
+    this.startEncoder(this.width, this.height);
+  }
+
   setBypass(on: boolean): void {
     this.stage.bypass = on;
   }
@@ -236,8 +257,14 @@ export class StreamPipeline {
       // Resolution changed: the old encoder finishes its frames; the new one sends a fresh header.
       const old = this.encoder;
       old.endInput();
-      this.retiredEncoders.push(old.finished());
-      this.log.info({ from: `${this.width}x${this.height}`, to: `${width}x${height}` }, 'resolution changed; restarting encoder');
+      const done = old.finished();
+      this.retiredEncoders.add(done);
+      void done.then(() => this.retiredEncoders.delete(done));
+      if (width !== this.width || height !== this.height) {
+        this.log.info({ from: `${this.width}x${this.height}`, to: `${width}x${height}` }, 'resolution changed; restarting encoder');
+      } else {
+        this.log.debug('keyframe requested; restarting encoder');
+      }
     }
     this.width = width;
     this.height = height;
@@ -251,6 +278,7 @@ export class StreamPipeline {
       settings: cfg,
       onPacket: (packet, meta) => {
         this.publisher.onVideo(packet);
+        for (const tap of this.taps) tap.onCleanVideo?.(packet);
         if (meta) {
           this.framesEncoded++;
           this.fpsOut.mark();
@@ -292,7 +320,7 @@ export class StreamPipeline {
       this.encoder.endInput();
       await this.encoder.finished();
     }
-    await Promise.all(this.retiredEncoders);
+    await Promise.all([...this.retiredEncoders]);
     this.state = 'ended';
     await this.teardown();
     const { videoPackets, framesDecoded, framesEncoded, droppedBy, degraded } = this.stats();

@@ -1,21 +1,10 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { Config } from '../../config/schema.js';
 import type { Logger } from '../../core/log.js';
 import { isInternalSession, nmsEvents, parseFlvTag, tapBroadcast, type NmsSession } from '../../rtmp/nms.js';
 import type { StreamRegistry } from '../../stream/registry.js';
+import { publishSecretError } from '../auth.js';
 
 const REJECTED = Symbol('clearcast-rejected');
-
-export function isLoopback(bind: string): boolean {
-  return bind === 'localhost' || bind === '::1' || /^127\./.test(bind);
-}
-
-export function secretMatches(expected: string, given: unknown): boolean {
-  if (typeof given !== 'string') return false;
-  const a = Buffer.from(expected);
-  const b = Buffer.from(given);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 /**
  * RTMP (and NMS's HTTP-FLV POST) publishers: admission (path, key, secret) and one pipeline per
@@ -23,12 +12,7 @@ export function secretMatches(expected: string, given: unknown): boolean {
  * so stop() must remove them.
  */
 export class RtmpIngest {
-  private readonly authRequired: boolean;
-
-  constructor(private readonly config: Config, private readonly registry: StreamRegistry, private readonly log: Logger) {
-    const mode = config.rtmp.auth.mode;
-    this.authRequired = mode === 'on' || (mode === 'auto' && !isLoopback(config.server.bind));
-  }
+  constructor(private readonly config: Config, private readonly registry: StreamRegistry, private readonly log: Logger) {}
 
   start(): void {
     nmsEvents.on('prePublish', this.onPrePublish);
@@ -47,12 +31,7 @@ export class RtmpIngest {
     if (session.streamApp !== ingestApp) return `unknown application "${session.streamApp}"; publish to /${ingestApp}/<key>`;
     const key = session.streamName;
     if (this.registry.has(key)) return `stream key "${key}" already has a publisher`;
-    if (this.authRequired) {
-      const secret = this.config.rtmp.auth.keys[key];
-      if (secret === undefined) return `stream key "${key}" is not configured (rtmp.auth.keys)`;
-      if (!secretMatches(secret, session.streamQuery?.secret)) return `wrong or missing secret for stream key "${key}"`;
-    }
-    return undefined;
+    return publishSecretError(this.config, key, session.streamQuery?.secret);
   }
 
   private readonly onPrePublish = (session: NmsSession): void => {

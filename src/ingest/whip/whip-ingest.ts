@@ -1,0 +1,133 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { MediaStreamTrack, RTCPeerConnection, RTCRtpTransceiver, RtpPacket } from 'werift';
+import type { Config } from '../../config/schema.js';
+import type { Logger } from '../../core/log.js';
+import type { StreamPipeline } from '../../stream/pipeline.js';
+import type { StreamRegistry } from '../../stream/registry.js';
+import { bearerToken, HttpError, type SdpEndpoint } from '../../webrtc/http.js';
+import { PeerLiveness } from '../../webrtc/liveness.js';
+import type { OpusRelay } from '../../webrtc/opus-relay.js';
+import { answerOffer, createPeer } from '../../webrtc/peer.js';
+import { publishSecretError } from '../auth.js';
+import { AvcFlvMuxer } from './flv-avc.js';
+import { H264Depacketizer } from './h264-depacketizer.js';
+
+/** Until the first picture decodes, ask again this often: a PLI sent before DTLS was up is lost. */
+const PLI_UNTIL_KEYFRAME_MS = 500;
+/** Loss bursts produce many gaps; one PLI per this interval is enough for the publisher. */
+const MIN_PLI_GAP_MS = 300;
+
+interface WhipSession {
+  readonly id: string;
+  readonly pc: RTCPeerConnection;
+  readonly pipeline: StreamPipeline;
+  close(reason: string): Promise<void>;
+}
+
+/**
+ * WHIP publishers (RFC 9725): one werift peer and one StreamPipeline per accepted offer. H.264 RTP
+ * is reassembled into pictures and handed to the pipeline as FLV tags, exactly what an RTMP
+ * publisher's tags look like; Opus goes to WHEP viewers of the same key through the relay.
+ */
+export class WhipIngest implements SdpEndpoint {
+  private readonly sessions = new Map<string, WhipSession>();
+
+  constructor(
+    private readonly config: Config,
+    private readonly registry: StreamRegistry,
+    private readonly opus: OpusRelay,
+    private readonly log: Logger,
+  ) {}
+
+  async create(key: string, offerSdp: string, req: IncomingMessage): Promise<{ id: string; answer: string }> {
+    const authError = publishSecretError(this.config, key, bearerToken(req));
+    if (authError) throw new HttpError(401, authError);
+    if (this.registry.has(key)) throw new HttpError(409, `stream key "${key}" already has a publisher`);
+    if (!/^m=video .*\r?$/m.test(offerSdp)) throw new HttpError(400, 'the offer has no video');
+
+    const pc = createPeer(this.config);
+    const answer = await answerOffer(pc, offerSdp, this.config, () => {
+      for (const t of pc.getTransceivers()) t.setDirection('recvonly');
+    });
+    // The answer took time (ICE gathering): another publisher may have taken the key meanwhile.
+    if (this.registry.has(key)) {
+      await pc.close();
+      throw new HttpError(409, `stream key "${key}" already has a publisher`);
+    }
+    const session = this.startSession(key, pc);
+    this.log.info({ stream: key, session: session.id }, 'WHIP publisher accepted');
+    return { id: session.id, answer };
+  }
+
+  private startSession(key: string, pc: RTCPeerConnection): WhipSession {
+    const id = randomUUID();
+    let closed = false;
+    const close = async (reason: string): Promise<void> => {
+      if (closed) return;
+      closed = true;
+      liveness.stop();
+      clearInterval(pliTimer);
+      this.sessions.delete(id);
+      this.log.info({ stream: key, session: id, reason }, 'WHIP session ended');
+      await Promise.all([this.registry.end(key, pipeline, reason), pc.close()]);
+    };
+    const pipeline = this.registry.start({
+      key,
+      fpsHint: () => undefined,
+      disconnect: (reason) => void close(reason),
+    });
+    const liveness = new PeerLiveness(pc, this.config.webrtc.connectTimeoutMs, this.config.webrtc.peerTimeoutMs, (reason) => void close(reason));
+    let sawKeyframe = false;
+    let lastPli = -Infinity;
+    let requestKeyframe = (): void => {};
+    const pliTimer = setInterval(() => { if (!sawKeyframe) requestKeyframe(); }, PLI_UNTIL_KEYFRAME_MS);
+    pliTimer.unref();
+
+    // werift announces remote tracks during setRemoteDescription, already done: take them from the receivers.
+    for (const transceiver of pc.getTransceivers()) {
+      const track = transceiver.receiver.track;
+      if (track.kind === 'audio') {
+        track.onReceiveRtp.subscribe((rtp) => {
+          liveness.touch();
+          this.opus.publish(key, rtp);
+        });
+        continue;
+      }
+      requestKeyframe = () => {
+        const now = performance.now();
+        if (now - lastPli < MIN_PLI_GAP_MS || !liveness.isConnected) return;
+        lastPli = now;
+        sendPli(transceiver, track);
+      };
+      const muxer = new AvcFlvMuxer();
+      const depacketizer = new H264Depacketizer((unit) => {
+        if (unit.keyframe) sawKeyframe = true;
+        for (const { tag, packet } of muxer.mux(unit)) pipeline.onTag(tag, packet);
+      }, () => requestKeyframe());
+      track.onReceiveRtp.subscribe((rtp: RtpPacket) => {
+        liveness.touch();
+        depacketizer.push(rtp);
+      });
+    }
+    const session: WhipSession = { id, pc, pipeline, close };
+    this.sessions.set(id, session);
+    return session;
+  }
+
+  async remove(key: string, id: string): Promise<boolean> {
+    const session = this.sessions.get(id);
+    if (!session || session.pipeline.key !== key) return false;
+    await session.close('publisher sent DELETE');
+    return true;
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.sessions.values()].map((s) => s.close('server shutting down')));
+  }
+}
+
+function sendPli(transceiver: RTCRtpTransceiver, track: MediaStreamTrack): void {
+  if (track.ssrc === undefined) return;
+  void transceiver.receiver.sendRtcpPLI(track.ssrc).catch(() => { /* the peer is going away; liveness reports it */ });
+}

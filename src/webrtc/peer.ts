@@ -1,0 +1,76 @@
+import {
+  RTCPeerConnection, useAbsSendTime, useH264, useOPUS, useSdesMid, useTransportWideCC, type PeerConfig,
+} from 'werift';
+import type { Config } from '../config/schema.js';
+import { HttpError } from './http.js';
+
+/**
+ * The one place werift peers are configured, for WHIP and WHEP alike. Video is H.264 only
+ * (packetization-mode 1, constrained baseline): what our decoder takes as FLV and what our encoder
+ * makes, so neither direction needs a transcode. Audio is Opus, relayed untouched.
+ */
+export function createPeer(config: Config): RTCPeerConnection {
+  const ice = config.webrtc.ice;
+  const peerConfig: Partial<PeerConfig> = {
+    codecs: {
+      video: [useH264()],
+      audio: [useOPUS()],
+    },
+    // Without mid, browsers' RTP is not routed to a transceiver under BUNDLE; abs-send-time and
+    // transport-cc are what Chromium's congestion control needs to keep sending at full rate.
+    headerExtensions: {
+      video: [useSdesMid(), useAbsSendTime(), useTransportWideCC()],
+      audio: [useSdesMid(), useAbsSendTime()],
+    },
+    // Host candidates only: no STUN or TURN server is reachable from where Clearcast usually runs,
+    // and werift waits for an unreachable one before gathering completes.
+    iceServers: [],
+    iceAdditionalHostAddresses: [...ice.additionalHostAddresses],
+    bundlePolicy: 'max-bundle',
+  };
+  if (ice.portRange) peerConfig.icePortRange = [ice.portRange[0], ice.portRange[1]];
+  return new RTCPeerConnection(peerConfig);
+}
+
+/** Candidate lines of an SDP: `a=candidate:<foundation> <component> <proto> <priority> <address> <port> ...`. */
+const CANDIDATE = /^(a=candidate:\S+ \d+ \S+ \d+ )(\S+)( \d+ typ host.*)$/;
+
+/**
+ * Our candidates as a NATed client must dial them: the announced address, same ports. Loopback
+ * candidates stay, so local tools keep working.
+ */
+export function announceAddress(sdp: string, announcedIp: string | undefined): string {
+  if (!announcedIp) return sdp;
+  const seen = new Set<string>();
+  return sdp.split('\r\n').flatMap((line) => {
+    const m = CANDIDATE.exec(line);
+    if (!m || m[2] === '127.0.0.1' || m[2] === '::1') return [line];
+    const rewritten = `${m[1]}${announcedIp}${m[3]}`;
+    // Several interfaces may share a port range: one candidate per announced port is enough.
+    if (seen.has(rewritten)) return [];
+    seen.add(rewritten);
+    return [rewritten];
+  }).join('\r\n');
+}
+
+/**
+ * Offer in, complete answer out (no trickle: WHIP/WHEP clients get every candidate in the 201).
+ * `afterOffer` runs once the offer is applied (set directions). An offer we can't serve closes the
+ * peer and becomes a 400 for the client.
+ */
+export async function answerOffer(pc: RTCPeerConnection, offerSdp: string, config: Config, afterOffer?: () => void): Promise<string> {
+  try {
+    await pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
+    afterOffer?.();
+    if (!pc.getTransceivers().some((t) => t.kind === 'video' && t.codecs.length)) {
+      throw new HttpError(400, 'the offer has no H.264 (packetization-mode 1) video');
+    }
+    await pc.setLocalDescription(await pc.createAnswer());
+    if (pc.iceGatheringState !== 'complete') await pc.iceGatheringStateChange.watch((state) => state === 'complete');
+    return announceAddress(pc.localDescription!.sdp, config.webrtc.ice.announcedIp);
+  } catch (err) {
+    await pc.close();
+    if (err instanceof HttpError) throw err;
+    throw new HttpError(400, `cannot answer the offer: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,147 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { liveChildren } from '../src/media/ffmpeg.js';
+import type { ClearcastServer } from '../src/server.js';
+import { BOX, decodeFrame, fractionNear, probeStreams, publish, recordHttpFlv } from './helpers/media.js';
+import { startTestServer, waitFor } from './helpers/server.js';
+import { whepView, whipPublish } from './helpers/webrtc.js';
+
+const W = 640;
+const H = 360;
+/** Luma of the clip's solid red box (BT.601 limited range). */
+const RED_Y = 82;
+const SECRET = 'whip-secret-123';
+const dir = mkdtempSync(join(tmpdir(), 'clearcast-webrtc-'));
+
+/** Open UDP sockets in this process: ICE sockets of ended sessions (ours and the clients') must be closed. */
+const udpSockets = (): number => process.getActiveResourcesInfo().filter((r) => r === 'UDPWRAP').length;
+
+describe('WHIP ingest and WHEP egress (werift clients, real ffmpeg)', () => {
+  let server: ClearcastServer;
+
+  beforeAll(async () => {
+    server = await startTestServer({
+      rtmp: { auth: { mode: 'on', keys: { wa: SECRET, wb: SECRET, wc: SECRET, wd: SECRET, rw: SECRET } } },
+      // The region is configured for the keys under test only: the filter must find it by key.
+      pipeline: { filter: 'manual', regions: { '*': [], wa: [BOX], wb: [BOX], wd: [BOX], rw: [BOX] } },
+      webrtc: { peerTimeoutMs: 2000 },
+    });
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('WHIP in -> WHEP out: frames arrive with the region filtered; DELETE ends both sessions', async () => {
+    const key = 'wa';
+    const socketsBefore = udpSockets();
+    const pub = await whipPublish(server.config, server.urls.whip(key), { width: W, height: H, seconds: 60, token: SECRET });
+    expect(pub.result.status).toBe(201);
+    expect(pub.result.location).toMatch(new RegExp(`^/whip/${key}/[0-9a-f-]+$`));
+    const pipeline = await waitFor('pipeline running', () => server.registry.get(key)?.stats().state === 'running' && server.registry.get(key));
+    const viewer = await whepView(server.config, server.urls.whep(key));
+    expect(viewer.result.status).toBe(201);
+    await waitFor('decoded frames at the viewer', () => viewer.frames.length >= 5 || undefined, 20_000);
+    const frame = viewer.frames.at(-1)!;
+    expect([frame.width, frame.height]).toEqual([W, H]);
+    // The red box is gone in what the viewer sees; the bars around it are intact.
+    expect(fractionNear(frame.data, W, BOX, RED_Y, 12)).toBeLessThan(0.2);
+    const beside = { x: BOX.x + BOX.width + 20, y: BOX.y, width: 40, height: BOX.height };
+    expect(fractionNear(frame.data, W, beside, RED_Y, 12)).toBeLessThan(0.2);
+    expect(pipeline.stats().framesDecoded).toBeGreaterThan(5);
+
+    const viewerDelete = await fetch(new URL(viewer.result.location!, server.urls.http), { method: 'DELETE' });
+    expect(viewerDelete.status).toBe(200);
+    expect(server.whep.viewerCount(key)).toBe(0);
+    await viewer.close();
+    expect(await pub.stop(server.urls.http)).toBe(200);
+    await waitFor('stream gone', () => !server.registry.has(key));
+    await waitFor('pipeline ended', () => pipeline.stats().state === 'ended');
+    await waitFor('no ffmpeg children left', () => liveChildren.size === 0 || undefined, 10_000);
+    await waitFor('ICE sockets closed', () => udpSockets() <= socketsBefore || undefined, 5000);
+  });
+
+  it('refuses a wrong token, a taken key, a non-SDP body and an oversized offer', async () => {
+    const noToken = await whipPublish(server.config, server.urls.whip('wb'), { seconds: 1 });
+    expect(noToken.result.status).toBe(401);
+    await noToken.vanish();
+    const wrong = await whipPublish(server.config, server.urls.whip('wb'), { seconds: 1, token: 'not-the-secret' });
+    expect(wrong.result.status).toBe(401);
+    await wrong.vanish();
+    expect(server.registry.has('wb')).toBe(false);
+
+    const first = await whipPublish(server.config, server.urls.whip('wb'), { seconds: 30, token: SECRET });
+    expect(first.result.status).toBe(201);
+    const second = await whipPublish(server.config, server.urls.whip('wb'), { seconds: 1, token: SECRET });
+    expect(second.result.status).toBe(409);
+    await second.vanish();
+
+    const json = await fetch(server.urls.whip('wc'), { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRET}` }, body: '{}' });
+    expect(json.status).toBe(415);
+    const huge = await fetch(server.urls.whip('wc'), {
+      method: 'POST', headers: { 'content-type': 'application/sdp', authorization: `Bearer ${SECRET}` }, body: `v=0\r\n${'a=x\r\n'.repeat(20_000)}`,
+    });
+    expect(huge.status).toBe(413);
+    const unknown = await fetch(`${server.urls.http}/whip/wb/00000000-0000-0000-0000-000000000000`, { method: 'DELETE' });
+    expect(unknown.status).toBe(404);
+    expect(await first.stop(server.urls.http)).toBe(200);
+    await waitFor('stream gone', () => !server.registry.has('wb'));
+  });
+
+  it('a publisher and a viewer that vanish without DELETE are ended; nothing leaks', async () => {
+    const key = 'wd';
+    const socketsBefore = udpSockets();
+    const pub = await whipPublish(server.config, server.urls.whip(key), { width: W, height: H, seconds: 60, token: SECRET });
+    await waitFor('pipeline running', () => server.registry.get(key)?.stats().state === 'running');
+    const viewer = await whepView(server.config, server.urls.whep(key));
+    await waitFor('frames at the viewer', () => viewer.frames.length >= 3 || undefined, 20_000);
+    expect(server.whep.viewerCount(key)).toBe(1);
+    // Killing the viewer's peer sends nothing the server would see as a goodbye: silence must do.
+    await viewer.close();
+    await waitFor('viewer session ended', () => server.whep.viewerCount(key) === 0 || undefined, 10_000);
+    expect(server.registry.get(key)?.stats().state).toBe('running');
+
+    await pub.vanish();
+    await waitFor('stream ended after the publisher vanished', () => !server.registry.has(key), 15_000);
+    await waitFor('no ffmpeg children left', () => liveChildren.size === 0 || undefined, 10_000);
+    await waitFor('ICE sockets closed', () => udpSockets() <= socketsBefore || undefined, 5000);
+  });
+
+  it('WHIP in -> RTMP out: clean/<key> over HTTP-FLV carries the filtered stream', async () => {
+    const key = 'rw';
+    const file = join(dir, 'whip-to-rtmp.flv');
+    const rec = recordHttpFlv(server.urls.cleanFlv(key), file);
+    await new Promise((r) => setTimeout(r, 300));
+    const pub = await whipPublish(server.config, server.urls.whip(key), { width: W, height: H, seconds: 60, token: SECRET });
+    const pipeline = await waitFor('pipeline running', () => server.registry.get(key)?.stats().state === 'running' && server.registry.get(key));
+    await waitFor('60 frames encoded', () => pipeline.stats().framesEncoded >= 60 || undefined, 20_000);
+    expect(await pub.stop(server.urls.http)).toBe(200);
+    await waitFor('stream gone', () => !server.registry.has(key));
+    await new Promise((r) => setTimeout(r, 300));
+    await rec.stop();
+    const video = (await probeStreams(file)).find((s) => s.codec_type === 'video')!;
+    expect(video.codec_name).toBe('h264');
+    expect([video.width, video.height]).toEqual([W, H]);
+    expect(Number(video.nb_read_frames)).toBeGreaterThanOrEqual(50);
+    const frame = await decodeFrame(file, 40);
+    expect(fractionNear(frame, W, BOX, RED_Y, 12)).toBeLessThan(0.2);
+  });
+
+  it('RTMP in -> WHEP out: an RTMP publisher\'s clean stream reaches a WHEP viewer, filtered', async () => {
+    const key = 'rw';
+    const viewer = await whepView(server.config, server.urls.whep(key));
+    expect(viewer.result.status).toBe(201);
+    // The viewer came first: the feed attaches when the RTMP stream starts.
+    const pub = publish(`${server.urls.publish(key)}?secret=${SECRET}`, { width: W, height: H, seconds: 60 });
+    await waitFor('decoded frames at the viewer', () => viewer.frames.length >= 5 || undefined, 20_000);
+    const frame = viewer.frames.at(-1)!;
+    expect([frame.width, frame.height]).toEqual([W, H]);
+    expect(fractionNear(frame.data, W, BOX, RED_Y, 12)).toBeLessThan(0.2);
+    await viewer.close();
+    pub.child.kill('SIGKILL');
+    await waitFor('stream gone', () => !server.registry.has(key), 10_000);
+    await waitFor('viewer session ended', () => server.whep.viewerCount(key) === 0 || undefined, 10_000);
+  });
+});
