@@ -1,11 +1,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../src/core/paths.js';
 import type { ClearcastServer } from '../src/server.js';
 import { BOX, decodeFrame, fractionNear, lumaDiff, probeStreams, publish, recordHttpFlv } from './helpers/media.js';
+import { launchChromium } from './helpers/chromium.js';
 import { startTestServer, waitFor } from './helpers/server.js';
 
 const W = 640;
@@ -14,8 +15,6 @@ const H = 360;
 const RED_Y = 82;
 const dir = mkdtempSync(join(tmpdir(), 'clearcast-dashboard-'));
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-  '--disable-features=WebRtcHideLocalIpsWithMdns', '--no-first-run', '--disable-sync'];
 
 describe('dashboard in headless Chromium', () => {
   let server: ClearcastServer;
@@ -23,7 +22,7 @@ describe('dashboard in headless Chromium', () => {
 
   beforeAll(async () => {
     server = await startTestServer({ pipeline: { filter: 'manual', regions: { '*': [BOX] } } });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

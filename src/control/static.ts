@@ -19,6 +19,11 @@ const ROUTES = new Map<string, string>([
   ['/ui/app.js', join(UI_DIR, 'app.js')],
   ['/ui/charts.js', join(UI_DIR, 'charts.js')],
   ['/ui/style.css', join(UI_DIR, 'style.css')],
+  ['/publish.html', join(UI_DIR, 'publish.html')],
+  ['/watch.html', join(UI_DIR, 'watch.html')],
+  ['/ui/publish.js', join(UI_DIR, 'publish.js')],
+  ['/ui/watch.js', join(UI_DIR, 'watch.js')],
+  ['/ui/webrtc-client.js', join(UI_DIR, 'webrtc-client.js')],
   ['/vendor/uPlot.iife.min.js', join(UPLOT_DIR, 'uPlot.iife.min.js')],
   ['/vendor/uPlot.min.css', join(UPLOT_DIR, 'uPlot.min.css')],
 ]);
