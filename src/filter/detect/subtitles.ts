@@ -22,6 +22,8 @@ export interface SubtitleParams {
   readonly minLineHeight: number;
   readonly maxLineHeight: number;
   readonly minAspect: number;
+  /** Captions are centred: a line whose centre is further than this share of the width from the middle is scene. */
+  readonly maxCentreOffset: number;
   /** Share of a line's box that must be paired strokes. */
   readonly minStrokeDensity: number;
   /** Luma at or below which a pixel may belong to a caption box (75 % black over white is ~75). */
@@ -46,6 +48,7 @@ export const DEFAULT_SUBTITLE_PARAMS: SubtitleParams = {
   maxLineHeight: 0.25,
   minAspect: 2.5,
   minStrokeDensity: 0.04,
+  maxCentreOffset: 0.12,
   holdFrames: 1,
   boxDarkMax: 80,
   boxShare: 0.5,
@@ -119,6 +122,7 @@ export function findSubtitleLines(frame: VideoFrame, p: SubtitleParams): Region[
     components(lineMask, w, bh).forEach((c, k) => {
       const lw = c.x1 - c.x0, lh = c.y1 - c.y0;
       if (lh < p.minLineHeight * h || lh > p.maxLineHeight * h || lw < p.minAspect * lh) return;
+      if (Math.abs((c.x0 + c.x1) / 2 - w / 2) > p.maxCentreOffset * w) return;
       let n = 0;
       for (const i of c.pixels) n += strokes[i]!;
       if (n < p.minStrokeDensity * lw * lh) return;
