@@ -21,36 +21,10 @@ import { demoGeometry } from '../src/demo/source.js';
 import { FfmpegProcess } from '../src/media/ffmpeg.js';
 import { ClearcastServer } from '../src/server.js';
 import { freePort } from '../src/core/net.js';
+import { percentile, r1, readBarcode, sendPaced } from './barcode.js';
 
 /** Seconds at the start left out of every figure: decoder probing and x264 start-up. */
 const WARMUP_S = 2;
-const BITS = 16;
-const CELL = 32; // barcode cell size: survives x264 at any sane bitrate
-
-function writeBarcode(y: Buffer, width: number, index: number): void {
-  for (let b = 0; b < BITS; b++) {
-    const v = (index >> b) & 1 ? 235 : 16;
-    for (let row = 0; row < CELL; row++) y.fill(v, row * width + b * CELL, row * width + (b + 1) * CELL);
-  }
-}
-
-function readBarcode(y: Buffer, width: number): number {
-  let index = 0;
-  for (let b = 0; b < BITS; b++) {
-    const centre = (CELL / 2) * width + b * CELL + CELL / 2;
-    if (y[centre]! > 128) index |= 1 << b;
-  }
-  return index;
-}
-
-function percentile(values: number[], p: number): number {
-  if (!values.length) return NaN;
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
-}
-
-const r1 = (v: number): number => Math.round(v * 10) / 10;
-
 
 /** Decodes a stream and records when each barcode index first shows up. */
 function receiver(url: string, width: number, height: number, arrivals: Map<number, number>): FfmpegProcess {
@@ -106,7 +80,6 @@ async function runMode(mode: 'passthrough' | 'manual', o: { seconds: number; wid
   const key = 'latency';
   const original = new Map<number, number>();
   const clean = new Map<number, number>();
-  const sent = new Map<number, number>();
   const rx = [receiver(server.urls.publish(key), o.width, o.height, original), receiver(server.urls.cleanRtmp(key), o.width, o.height, clean)];
   await new Promise((r) => setTimeout(r, 500));
   const pub = new FfmpegProcess({
@@ -114,25 +87,7 @@ async function runMode(mode: 'passthrough' | 'manual', o: { seconds: number; wid
     args: ['-loglevel', 'error', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${o.width}x${o.height}`, '-framerate', String(o.fps), '-i', 'pipe:0',
       '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', String(o.fps * 2), '-b:v', '3000k', '-f', 'flv', server.urls.publish(key)],
   });
-  const layout = yuv420pLayout(o.width, o.height);
-  const total = Math.round(o.seconds * o.fps);
-  const t0 = performance.now();
-  let stats: ReturnType<NonNullable<ReturnType<typeof server.registry.get>>['stats']> | undefined;
-  for (let i = 0; i < total; i++) {
-    // Pace like a camera: frame i leaves at t0 + i/fps.
-    const due = t0 + (i * 1000) / o.fps;
-    const wait = due - performance.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    const frame = Buffer.alloc(layout.frameSize, 128);
-    // A moving gradient background, so the encoder has real work, then the barcode.
-    for (let row = CELL; row < o.height; row += 1) frame.fill((row + i * 4) & 0xff, row * o.width, (row + 1) * o.width);
-    writeBarcode(frame, o.width, i);
-    sent.set(i, performance.now());
-    pub.write(frame);
-    if (i === WARMUP_S * o.fps) server.registry.get(key)?.resetLatencyStats();
-    if (i % o.fps === 0) stats = server.registry.get(key)?.stats() ?? stats;
-  }
-  stats = server.registry.get(key)?.stats() ?? stats;
+  const { sent, stats } = await sendPaced(o, WARMUP_S, (frame) => pub.write(frame), () => server.registry.get(key));
   pub.endInput();
   await pub.waitExit();
   await new Promise((r) => setTimeout(r, 1500));
@@ -152,7 +107,7 @@ async function runMode(mode: 'passthrough' | 'manual', o: { seconds: number; wid
   }
   return {
     mode,
-    frames: total,
+    frames: sent.size,
     matched: added.length,
     originalPathMs: { p50: r1(percentile(origLat, 50)), p99: r1(percentile(origLat, 99)) },
     cleanPathMs: { p50: r1(percentile(cleanLat, 50)), p99: r1(percentile(cleanLat, 99)) },

@@ -1,0 +1,70 @@
+import { createSocket } from 'node:dgram';
+import type { MediaStreamTrack, RTCPeerConnection } from 'werift';
+import type { Config } from '../config/schema.js';
+import type { VideoFrame } from '../core/frame.js';
+import { H264Depacketizer } from '../ingest/whip/h264-depacketizer.js';
+import { FrameDecoder } from '../media/decoder.js';
+import { createPeer } from './peer.js';
+
+const ANNEX_B = Buffer.from([0, 0, 0, 1]);
+
+export interface SdpExchange {
+  status: number;
+  /** Session URL path to DELETE, when accepted. */
+  location: string | undefined;
+  /** The answer, or the server's reason for refusing. */
+  answer: string;
+}
+
+/**
+ * The client half of WHIP/WHEP for werift peers (tests, benchmarks): our offer, complete (no
+ * trickle), POSTed; the answer applied when the server accepted it.
+ */
+export async function exchange(pc: RTCPeerConnection, url: string, token?: string): Promise<SdpExchange> {
+  await pc.setLocalDescription(await pc.createOffer());
+  if (pc.iceGatheringState !== 'complete') await pc.iceGatheringStateChange.watch((s) => s === 'complete');
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/sdp', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: pc.localDescription!.sdp,
+  });
+  const answer = await res.text();
+  if (res.status === 201) await pc.setRemoteDescription({ type: 'answer', sdp: answer });
+  return { status: res.status, location: res.headers.get('location') ?? undefined, answer };
+}
+
+/**
+ * A local UDP port whose datagrams (plain RTP, e.g. from `ffmpeg -f rtp`) go out through a werift
+ * track: how tests and benchmarks publish ffmpeg-made H.264 over WHIP.
+ */
+export async function openRtpInlet(track: MediaStreamTrack): Promise<{ port: number; close(): void }> {
+  const udp = createSocket('udp4');
+  udp.on('message', (msg) => track.writeRtp(msg));
+  await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', () => resolve()));
+  return { port: udp.address().port, close: () => udp.close() };
+}
+
+export interface DecodingViewer {
+  readonly pc: RTCPeerConnection;
+  readonly result: SdpExchange;
+  close(): Promise<void>;
+}
+
+/** A werift WHEP client that decodes what it receives (ffmpeg, Annex-B in) into yuv420p frames. */
+export async function whepDecodingViewer(config: Config, url: string, onFrame: (frame: VideoFrame) => void): Promise<DecodingViewer> {
+  const pc = createPeer(config);
+  pc.addTransceiver('video', { direction: 'recvonly' });
+  const decoder = new FrameDecoder({ name: 'whep viewer', inputArgs: ['-f', 'h264', '-i', 'pipe:0'], lowDelay: true, onFrame });
+  const depacketizer = new H264Depacketizer((unit) => {
+    for (const nal of unit.nals) decoder.write(Buffer.concat([ANNEX_B, nal]));
+  }, () => {});
+  pc.onTrack.subscribe((track) => track.onReceiveRtp.subscribe((rtp) => depacketizer.push(rtp)));
+  const result = await exchange(pc, url);
+  return {
+    pc, result,
+    close: async () => {
+      await decoder.kill();
+      await pc.close();
+    },
+  };
+}
