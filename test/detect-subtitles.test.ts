@@ -7,8 +7,8 @@ import { synthesizeClip, trueMask, type ClipData, type SubtitleStyle } from '../
 // outlined captions lose precision (~0.65) and boxed ones recall (~0.45); see the issue's report.
 const PHOTO = join(import.meta.dirname, 'fixtures', 'media', 'skimage-chelsea.jpg');
 
-const clip = (overlays: Parameters<typeof synthesizeClip>[0]['overlays']) =>
-  synthesizeClip({ id: 't', seed: 3, width: 320, height: 240, fps: 25, frames: 30, source: { kind: 'pan', photo: PHOTO }, overlays });
+const clip = (overlays: Parameters<typeof synthesizeClip>[0]['overlays'], width = 320, height = 240, frames = 30) =>
+  synthesizeClip({ id: 't', seed: 3, width, height, fps: 25, frames, source: { kind: 'pan', photo: PHOTO }, overlays });
 
 /** Pixel recall and precision of the detector's masks against the true mask, over all frames. */
 function score(c: ClipData): { recall: number; precision: number; found: number } {
@@ -42,6 +42,12 @@ describe('subtitle detector', () => {
       });
     }
   }
+
+  it('finds captions at 1280x720, searched at half resolution', async () => {
+    const s = score(await clip([{ kind: 'subtitles', look: { style: 'outline', script: 'latin', position: 'bottom', colour: '#ffffff' } }], 1280, 720, 30));
+    expect(s.recall).toBeGreaterThan(0.8);
+    expect(s.precision).toBeGreaterThan(0.6);
+  });
 
   it('finds nothing on a picture without captions', async () => {
     expect(score(await clip([])).found).toBe(0);

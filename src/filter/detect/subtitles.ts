@@ -1,5 +1,6 @@
 import type { VideoFrame } from '../../core/frame.js';
 import type { Region } from '../filter.js';
+import { downscaleLuma, workingScale } from './downscale.js';
 import { components, dilate, fillHoles, type Component } from './mask-ops.js';
 
 /**
@@ -34,6 +35,8 @@ export interface SubtitleParams {
   readonly boxMaxSpread: number;
   /** Padding around a line, as a share of its height: boxes extend about a third of a line beyond the text. */
   readonly boxPad: number;
+  /** Widest resolution searched, in columns: 1280x720 is searched at 640x360. */
+  readonly maxColumns: number;
   /** Frames a line is kept after it was last confirmed: bridges a frame where the scene hides a stroke. */
   readonly holdFrames: number;
 }
@@ -50,6 +53,7 @@ export const DEFAULT_SUBTITLE_PARAMS: SubtitleParams = {
   minStrokeDensity: 0.04,
   maxCentreOffset: 0.12,
   holdFrames: 1,
+  maxColumns: 640,
   boxDarkMax: 80,
   boxShare: 0.5,
   boxPad: 0.5,
@@ -60,6 +64,8 @@ export class SubtitleDetector {
   private current: Region[] = [];
   private previous: Region[] = [];
   private held: { region: Region; age: number }[] = [];
+  private luma = new Float32Array(0);
+  private small = new Uint8Array(0);
 
   constructor(private readonly params: SubtitleParams = DEFAULT_SUBTITLE_PARAMS) {}
 
@@ -69,7 +75,7 @@ export class SubtitleDetector {
    * after it was last confirmed.
    */
   observe(frame: VideoFrame): void {
-    const found = findSubtitleLines(frame, this.params);
+    const found = this.find(frame);
     const confirmed = found.filter((r) => this.previous.some((q) => boxOverlap(q.rect, r.rect) > 0.5));
     this.previous = found;
     if (confirmed.length) {
@@ -84,6 +90,30 @@ export class SubtitleDetector {
   regions(): readonly Region[] {
     return this.current;
   }
+
+  /** Lines of one frame; above `maxColumns` at reduced resolution (captions are large), masks scaled back. */
+  private find(frame: VideoFrame): Region[] {
+    const scale = workingScale(frame.width, this.params.maxColumns);
+    if (scale === 1) return findSubtitleLines(frame, this.params);
+    const w = Math.floor(frame.width / scale), h = Math.floor(frame.height / scale);
+    if (this.luma.length < w * h) {
+      this.luma = new Float32Array(w * h);
+      this.small = new Uint8Array(w * h);
+    }
+    downscaleLuma(frame.data, frame.width, frame.height, scale, this.luma);
+    for (let i = 0; i < w * h; i++) this.small[i] = this.luma[i]!;
+    return findSubtitleLines({ width: w, height: h, data: this.small.subarray(0, w * h) }, this.params).map((r) => upscale(r, scale));
+  }
+}
+
+/** A region found at 1/scale, in full-resolution coordinates (mask pixels become scale x scale blocks). */
+function upscale(r: Region, s: number): Region {
+  const { x, y, width, height } = r.rect;
+  const mask = new Uint8Array(width * s * height * s);
+  for (let j = 0; j < height * s; j++) {
+    for (let i = 0; i < width * s; i++) mask[j * width * s + i] = r.mask![Math.floor(j / s) * width + Math.floor(i / s)]!;
+  }
+  return { ...r, rect: { x: x * s, y: y * s, width: width * s, height: height * s }, mask };
 }
 
 /** Intersection over the smaller box. */
@@ -94,7 +124,7 @@ function boxOverlap(a: Region['rect'], b: Region['rect']): number {
 }
 
 /** Subtitle lines of one frame as regions with stroke + outline masks. */
-export function findSubtitleLines(frame: VideoFrame, p: SubtitleParams): Region[] {
+export function findSubtitleLines(frame: { readonly width: number; readonly height: number; readonly data: Uint8Array }, p: SubtitleParams): Region[] {
   const { width: w, height: h, data } = frame;
   const bands: [number, number, string][] = [
     [Math.floor(h * (1 - p.bottomBand)), h, 'bottom'],
