@@ -58,7 +58,8 @@ async function measure(o: Options): Promise<Record<string, unknown>> {
   const bitrate = config.encoder.videoBitrateKbps;
   const publisher = new FfmpegProcess({
     name: 'publisher',
-    args: ['-loglevel', 'error', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${o.width}x${o.height}`, '-framerate', String(o.fps), '-i', 'pipe:0',
+    // '-threads 1' on the raw input: a frame-threaded rawvideo decoder holds each frame for the next.
+    args: ['-loglevel', 'error', '-threads', '1', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${o.width}x${o.height}`, '-framerate', String(o.fps), '-i', 'pipe:0',
       '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-g', String(o.fps * 2),
       '-b:v', `${bitrate}k`, '-maxrate', `${bitrate}k`, '-bufsize', `${bitrate}k`,
       '-f', 'rtp', '-payload_type', '96', `rtp://127.0.0.1:${inlet.port}?pkt_size=1200`],

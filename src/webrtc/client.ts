@@ -7,6 +7,11 @@ import { FrameDecoder } from '../media/decoder.js';
 import { createPeer } from './peer.js';
 
 const ANNEX_B = Buffer.from([0, 0, 0, 1]);
+/**
+ * An access unit delimiter after each picture: ffmpeg's raw H.264 parser only knows a picture is
+ * complete when the next one starts, which would hold every frame for one frame time.
+ */
+const END_OF_PICTURE = Buffer.from([0, 0, 0, 1, 0x09, 0xf0]);
 
 export interface SdpExchange {
   status: number;
@@ -56,7 +61,7 @@ export async function whepDecodingViewer(config: Config, url: string, onFrame: (
   pc.addTransceiver('video', { direction: 'recvonly' });
   const decoder = new FrameDecoder({ name: 'whep viewer', inputArgs: ['-f', 'h264', '-i', 'pipe:0'], lowDelay: true, onFrame });
   const depacketizer = new H264Depacketizer((unit) => {
-    for (const nal of unit.nals) decoder.write(Buffer.concat([ANNEX_B, nal]));
+    decoder.write(Buffer.concat([...unit.nals.flatMap((nal) => [ANNEX_B, nal]), END_OF_PICTURE]));
   }, () => {});
   pc.onTrack.subscribe((track) => track.onReceiveRtp.subscribe((rtp) => depacketizer.push(rtp)));
   const result = await exchange(pc, url);
