@@ -21,9 +21,11 @@ interface Target {
 }
 
 /**
- * Mask-free removal: finds static overlays itself (see detect/) and fills them, together with any
- * manual regions. Only pixels inside a region's mask change, so the picture between the strokes
- * of a logo and around it stays the original; user exclusion zones never change at all.
+ * Mask-free removal: finds static overlays and captions itself (see detect/), inverts the blend of
+ * translucent logos where it can and fills the rest, together with any manual regions. Only pixels
+ * inside a region's mask change, so the picture between the strokes of a logo and around it stays
+ * the original; user exclusion zones never change at all. When the stage is behind, detection is
+ * skipped for that frame (reported as degraded) and what is known is still removed.
  */
 export class AutoFilter implements Filter {
   readonly name = 'auto';
