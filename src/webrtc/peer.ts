@@ -45,11 +45,11 @@ export function announceAddress(sdp: string, announcedIp: string | undefined): s
   return sdp.split('\r\n').flatMap((line) => {
     const m = CANDIDATE.exec(line);
     if (!m || m[2] === '127.0.0.1' || m[2] === '::1') return [line];
-    const rewritten = `${m[1]}${announcedIp}${m[3]}`;
-    // Several interfaces may share a port range: one candidate per announced port is enough.
-    if (seen.has(rewritten)) return [];
-    seen.add(rewritten);
-    return [rewritten];
+    // Several interfaces may get the same port number: one candidate per announced port is enough.
+    const port = m[3]!.trim().split(' ')[0]!;
+    if (seen.has(port)) return [];
+    seen.add(port);
+    return [`${m[1]}${announcedIp}${m[3]}`];
   }).join('\r\n');
 }
 
