@@ -83,7 +83,8 @@ describe('control WebSocket on a loopback server (no token needed)', () => {
 
     const sub = await a.request({ type: 'subscribe', key, thumbnails: true });
     expect(sub.live).toBe(true);
-    const stats = await a.next((m) => m.type === 'stats' && m.key === key);
+    // The first stats message may predate the first measured second: wait for one with a rate.
+    const stats = await a.next((m) => m.type === 'stats' && m.key === key && (m.stats as { fpsIn: number }).fpsIn > 0);
     expect((stats.stats as { fpsIn: number }).fpsIn).toBeGreaterThan(0);
     const thumb = await a.next((m) => m.type === 'thumbnail' && m.key === key, 8000);
     expect(thumb).toMatchObject({ width: 640, height: 360 });
