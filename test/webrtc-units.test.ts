@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { packetizePicture } from '../src/egress/whep/h264-packetizer.js';
 import { AvcFlvMuxer } from '../src/ingest/whip/flv-avc.js';
 import { H264Depacketizer, type AccessUnit } from '../src/ingest/whip/h264-depacketizer.js';
+import { Vp8Depacketizer, type Vp8Frame } from '../src/ingest/whip/vp8-depacketizer.js';
 import { buildAvcConfig, parseAvcConfig, splitAvcc } from '../src/media/avc.js';
 import { inspectFlvTag } from '../src/stream/flv-tags.js';
 import { announceAddress } from '../src/webrtc/peer.js';
@@ -59,6 +60,34 @@ describe('H.264 over RTP, both directions', () => {
 
   it('an AVC configuration record round-trips', () => {
     expect(parseAvcConfig(buildAvcConfig({ sps: [SPS], pps: [PPS] }))).toEqual({ sps: [SPS], pps: [PPS] });
+  });
+});
+
+describe('VP8 over RTP', () => {
+  // Descriptor with X=1, I=1 and a 15-bit PictureID (M=1): 4 bytes before the VP8 data.
+  const packet = (seq: number, ts: number, start: boolean, marker: boolean, data: number[]) => ({
+    header: { sequenceNumber: seq, timestamp: ts, marker },
+    payload: Buffer.from([0x80 | (start ? 0x10 : 0), 0x80, 0x80 | 0x12, 0x34, ...data]),
+  });
+
+  it('joins partitions into frames, strips the descriptor, tells keyframes from inter frames', () => {
+    const frames: Vp8Frame[] = [];
+    const d = new Vp8Depacketizer((f) => frames.push(f), () => { throw new Error('no loss expected'); });
+    d.push(packet(1, 100, true, false, [0x10, 1, 2]));
+    d.push(packet(2, 100, false, true, [3, 4]));
+    d.push(packet(3, 200, true, true, [0x11, 5]));
+    expect(frames.map((f) => [f.rtpTimestamp, f.keyframe, [...f.data]])).toEqual([[100, true, [0x10, 1, 2, 3, 4]], [200, false, [0x11, 5]]]);
+  });
+
+  it('after a loss, drops inter frames until a keyframe', () => {
+    const frames: Vp8Frame[] = [];
+    let losses = 0;
+    const d = new Vp8Depacketizer((f) => frames.push(f), () => losses++);
+    d.push(packet(1, 100, true, true, [0x10]));
+    d.push(packet(3, 200, true, true, [0x11]));
+    d.push(packet(4, 300, true, true, [0x10]));
+    expect(losses).toBe(1);
+    expect(frames.map((f) => f.rtpTimestamp)).toEqual([100, 300]);
   });
 });
 

@@ -23,9 +23,9 @@ describe('WHIP ingest and WHEP egress (werift clients, real ffmpeg)', () => {
 
   beforeAll(async () => {
     server = await startTestServer({
-      rtmp: { auth: { mode: 'on', keys: { wa: SECRET, wb: SECRET, wc: SECRET, wd: SECRET, rw: SECRET } } },
+      rtmp: { auth: { mode: 'on', keys: { wa: SECRET, wb: SECRET, wc: SECRET, wd: SECRET, rw: SECRET, wv: SECRET } } },
       // The region is configured for the keys under test only: the filter must find it by key.
-      pipeline: { filter: 'manual', regions: { '*': [], wa: [BOX], wb: [BOX], wd: [BOX], rw: [BOX] } },
+      pipeline: { filter: 'manual', regions: { '*': [], wa: [BOX], wb: [BOX], wd: [BOX], rw: [BOX], wv: [BOX] } },
       webrtc: { peerTimeoutMs: 2000 },
     });
   });
@@ -61,6 +61,24 @@ describe('WHIP ingest and WHEP egress (werift clients, real ffmpeg)', () => {
     await waitFor('pipeline ended', () => pipeline.stats().state === 'ended');
     await waitFor('no ffmpeg children left', () => liveChildren.size === 0 || undefined, 10_000);
     await waitFor('ICE sockets closed', () => udpSockets() <= socketsBefore || undefined, 5000);
+  });
+
+  it('VP8 WHIP in -> H.264 WHEP out: the VP8 publisher is decoded from IVF, filtered and re-encoded', async () => {
+    const key = 'wv';
+    const pub = await whipPublish(server.config, server.urls.whip(key), { width: W, height: H, seconds: 60, token: SECRET, codec: 'vp8' });
+    expect(pub.result.status).toBe(201);
+    expect(pub.result.answer).toMatch(/a=rtpmap:\d+ VP8\/90000/i);
+    const pipeline = await waitFor('pipeline running', () => server.registry.get(key)?.stats().state === 'running' && server.registry.get(key), 20_000);
+    const viewer = await whepView(server.config, server.urls.whep(key));
+    await waitFor('decoded frames at the viewer', () => viewer.frames.length >= 5 || undefined, 20_000);
+    const frame = viewer.frames.at(-1)!;
+    expect([frame.width, frame.height]).toEqual([W, H]);
+    expect(fractionNear(frame.data, W, BOX, RED_Y, 12)).toBeLessThan(0.2);
+    // Pts survive the IVF path: the decoder's frames are matched to their arrivals (latency stats exist).
+    expect(pipeline.stats().addedLatencyMs.samples).toBeGreaterThan(5);
+    await viewer.close();
+    expect(await pub.stop(server.urls.http)).toBe(200);
+    await waitFor('stream gone', () => !server.registry.has(key));
   });
 
   it('refuses a wrong token, a taken key, a non-SDP body and an oversized offer', async () => {

@@ -8,7 +8,8 @@ import { FilterStage } from '../filter/stage.js';
 import { FrameDecoder } from '../media/decoder.js';
 import { LiveEncoder } from '../media/encoder.js';
 import { Flv, type AVPacket } from '../rtmp/nms.js';
-import { inspectFlvTag } from './flv-tags.js';
+import { ivfFileHeader, ivfFrame } from '../media/ivf.js';
+import { inspectFlvTag, type FlvTagInfo } from './flv-tags.js';
 
 /**
  * Frames handed to x264 and not yet back. From BEHIND on, the filter is told to reuse its last fill
@@ -25,6 +26,9 @@ const MAX_TRACKED_ARRIVALS = 300;
  * viewer PLIs must not turn into a burst of restarts.
  */
 const MIN_FORCED_KEYFRAME_GAP_MS = 1000;
+
+/** How compressed video reaches the decoder: FLV tags (RTMP, and H.264 from WHIP) or VP8 frames (WHIP) in IVF. */
+export type VideoInput = 'flv' | 'vp8';
 
 export type PipelineState = 'starting' | 'running' | 'draining' | 'ended' | 'failed';
 
@@ -71,6 +75,8 @@ export interface PipelineOptions {
   readonly log: Logger;
   /** Frame rate the publisher announced, if any (x264 rate control only); read when the encoder starts. */
   readonly fpsHint: () => number | undefined;
+  /** Default 'flv'. */
+  readonly videoInput?: VideoInput;
   /** Called once when the pipeline stops on its own (decoder/encoder failure, stall). */
   readonly onFailure: (reason: string) => void;
 }
@@ -127,7 +133,7 @@ export class StreamPipeline {
     });
     this.decoder = new FrameDecoder({
       name: `decoder ${opts.key}`,
-      inputArgs: ['-f', 'flv', '-i', 'pipe:0'],
+      inputArgs: ['-f', opts.videoInput === 'vp8' ? 'ivf' : 'flv', '-i', 'pipe:0'],
       lowDelay: true,
       onFrame: (frame) => this.onDecoded(frame),
       arrivalOf: (pts) => this.takeArrival(pts),
@@ -136,7 +142,7 @@ export class StreamPipeline {
       if (this.state === 'starting' || this.state === 'running') this.fail(code === 0 ? 'decoder ended unexpectedly' : reason);
     });
     // Audio is not decoded: the FLV header announces video only so the demuxer never waits for it.
-    this.decoder.write(Flv.createHeader(false, true));
+    this.decoder.write(opts.videoInput === 'vp8' ? ivfFileHeader('VP80') : Flv.createHeader(false, true));
     const stallMs = cfg.rtmp.stallTimeoutMs;
     this.stallTimer = setInterval(() => {
       if (this.state === 'running' || this.state === 'starting') {
@@ -200,8 +206,18 @@ export class StreamPipeline {
     this.publisher.setSourceMetadata(fields);
   }
 
+  /** One whole VP8 frame (pipelines started with videoInput 'vp8'). */
+  onVp8Frame(data: Buffer, ptsMs: number, keyframe: boolean): void {
+    if (this.state !== 'starting' && this.state !== 'running') return;
+    this.acceptVideo({ pts: ptsMs, keyframe, isConfig: false }, ivfFrame(data, ptsMs));
+  }
+
   private onVideoTag(tag: Buffer): void {
-    const info = inspectFlvTag(tag);
+    this.acceptVideo(inspectFlvTag(tag), tag);
+  }
+
+  /** Accounting, backlog bound and arrival times for one compressed frame, then to the decoder as `bytes`. */
+  private acceptVideo(info: Pick<FlvTagInfo, 'pts' | 'keyframe' | 'isConfig'>, bytes: Buffer): void {
     const now = performance.now();
     if (!info.isConfig) this.videoPackets++;
     this.lastVideoAt = now;
@@ -221,7 +237,7 @@ export class StreamPipeline {
       this.arrivals.set(info.pts, now);
       if (this.arrivals.size > MAX_TRACKED_ARRIVALS) this.arrivals.delete(this.arrivals.keys().next().value!);
     }
-    this.decoder.write(tag);
+    this.decoder.write(bytes);
   }
 
   private takeArrival(pts: number): number | undefined {

@@ -2,11 +2,13 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../core/log.js';
 import { PushRelay } from '../egress/rtmp/push-relay.js';
 import { createFilter } from '../filter/factory.js';
-import { StreamPipeline, type StreamStats } from './pipeline.js';
+import { StreamPipeline, type StreamStats, type VideoInput } from './pipeline.js';
 
 export interface StartStreamOptions {
   readonly key: string;
   readonly fpsHint: () => number | undefined;
+  /** Default 'flv'. */
+  readonly videoInput?: VideoInput;
   /** Ask the ingest protocol to drop its publisher (the pipeline failed on its own). */
   readonly disconnect: (reason: string) => void;
 }
@@ -47,6 +49,7 @@ export class StreamRegistry {
       filter: createFilter(this.config, opts.key),
       log: this.log,
       fpsHint: opts.fpsHint,
+      videoInput: opts.videoInput,
       onFailure: (reason) => {
         this.forget(opts.key, pipeline);
         opts.disconnect(reason);

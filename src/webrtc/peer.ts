@@ -1,19 +1,22 @@
 import {
-  RTCPeerConnection, useAbsSendTime, useH264, useOPUS, useSdesMid, useTransportWideCC, type PeerConfig,
+  RTCPeerConnection, useAbsSendTime, useH264, useOPUS, useSdesMid, useTransportWideCC, useVP8, type PeerConfig,
 } from 'werift';
 import type { Config } from '../config/schema.js';
 import { HttpError } from './http.js';
 
+export type VideoCodecName = 'h264' | 'vp8';
+
 /**
- * The one place werift peers are configured, for WHIP and WHEP alike. Video is H.264 only
+ * The one place werift peers are configured, for WHIP and WHEP alike. Video is H.264
  * (packetization-mode 1, constrained baseline): what our decoder takes as FLV and what our encoder
- * makes, so neither direction needs a transcode. Audio is Opus, relayed untouched.
+ * makes, so neither direction needs a transcode; WHIP also takes VP8 (decoded from IVF). Audio is
+ * Opus, relayed untouched.
  */
-export function createPeer(config: Config): RTCPeerConnection {
+export function createPeer(config: Config, video: readonly VideoCodecName[] = ['h264']): RTCPeerConnection {
   const ice = config.webrtc.ice;
   const peerConfig: Partial<PeerConfig> = {
     codecs: {
-      video: [useH264()],
+      video: video.map((c) => (c === 'h264' ? useH264() : useVP8())),
       audio: [useOPUS()],
     },
     // Without mid, browsers' RTP is not routed to a transceiver under BUNDLE; abs-send-time and
@@ -63,7 +66,7 @@ export async function answerOffer(pc: RTCPeerConnection, offerSdp: string, confi
     await pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
     afterOffer?.();
     if (!pc.getTransceivers().some((t) => t.kind === 'video' && t.codecs.length)) {
-      throw new HttpError(400, 'the offer has no H.264 (packetization-mode 1) video');
+      throw new HttpError(400, 'the offer has no video codec we take: H.264 (packetization-mode 1), or VP8 for WHIP');
     }
     await pc.setLocalDescription(await pc.createAnswer());
     if (pc.iceGatheringState !== 'complete') await pc.iceGatheringStateChange.watch((state) => state === 'complete');

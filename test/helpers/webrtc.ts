@@ -18,10 +18,11 @@ export interface WhipPublisher {
 
 /**
  * A werift WHIP client sending what ffmpeg makes: the test clip (colour bars, red box at BOX) as
- * H.264 constrained baseline over plain RTP to a local UDP port, forwarded into the peer's track.
+ * H.264 constrained baseline (or VP8) over plain RTP to a local UDP port, forwarded into the peer's track.
  */
-export async function whipPublish(config: Config, url: string, clip: ClipOptions & { token?: string }): Promise<WhipPublisher> {
-  const pc = createPeer(config);
+export async function whipPublish(config: Config, url: string, clip: ClipOptions & { token?: string; codec?: 'h264' | 'vp8' }): Promise<WhipPublisher> {
+  const codec = clip.codec ?? 'h264';
+  const pc = createPeer(config, [codec]);
   const track = new MediaStreamTrack({ kind: 'video' });
   pc.addTransceiver(track, { direction: 'sendonly' });
   const result = await exchange(pc, url, clip.token);
@@ -36,7 +37,9 @@ export async function whipPublish(config: Config, url: string, clip: ClipOptions
     ffmpeg = new FfmpegProcess({
       name: 'whip test source',
       args: ['-loglevel', 'error', '-re', '-f', 'lavfi', '-i', video, '-frames:v', String(Math.round(clip.seconds * fps)),
-        '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-g', String(fps),
+        ...(codec === 'vp8'
+          ? ['-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '1500k', '-g', String(fps)]
+          : ['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-g', String(fps)]),
         '-f', 'rtp', '-payload_type', '96', `rtp://127.0.0.1:${inlet.port}?pkt_size=1200`],
     });
   }

@@ -1,6 +1,7 @@
 import { buildAvcConfig, NAL_AUD, NAL_PPS, NAL_SPS, joinAvcc, nalType } from '../../media/avc.js';
 import { makePacket, type AVPacket } from '../../rtmp/nms.js';
 import type { AccessUnit } from './h264-depacketizer.js';
+import { RtpClock } from './rtp-sequence.js';
 
 export interface FlvVideoTag {
   readonly tag: Buffer;
@@ -33,13 +34,11 @@ export class AvcFlvMuxer {
   private sps: Buffer | undefined;
   private pps: Buffer | undefined;
   private configSent = false;
-  private firstTs: number | undefined;
-  private lastTs = 0;
-  private elapsed = 0;
+  private readonly clock = new RtpClock();
 
   /** Tags for one picture: a sequence header first when SPS/PPS changed; nothing before the first one. */
   mux(unit: AccessUnit): FlvVideoTag[] {
-    const pts = this.timestampMs(unit.rtpTimestamp);
+    const pts = this.clock.ms(unit.rtpTimestamp);
     const out: FlvVideoTag[] = [];
     const picture: Buffer[] = [];
     for (const nal of unit.nals) {
@@ -66,16 +65,5 @@ export class AvcFlvMuxer {
 
   private tag(body: Buffer, pts: number, flags: number): FlvVideoTag {
     return { tag: flvTag(9, pts, body), packet: makePacket({ codec_type: 9, codec_id: 7, flags, data: body, pts, dts: pts }) };
-  }
-
-  private timestampMs(rtpTs: number): number {
-    if (this.firstTs === undefined) {
-      this.firstTs = rtpTs;
-      this.lastTs = rtpTs;
-    }
-    // Signed 32-bit difference: survives the wrap of the RTP clock (every ~13 h at 90 kHz).
-    this.elapsed += (rtpTs - this.lastTs) | 0;
-    this.lastTs = rtpTs;
-    return Math.max(0, Math.round(this.elapsed / 90));
   }
 }

@@ -1,4 +1,5 @@
 import { NAL_IDR, nalType } from '../../media/avc.js';
+import { RtpSequence } from './rtp-sequence.js';
 
 const STAP_A = 24;
 const FU_A = 28;
@@ -25,25 +26,21 @@ export class H264Depacketizer {
   private nals: Buffer[] = [];
   private fu: Buffer[] | undefined;
   private timestamp: number | undefined;
-  private lastSeq: number | undefined;
+  private readonly sequence = new RtpSequence();
   private broken = false;
 
   constructor(private readonly onUnit: (unit: AccessUnit) => void, private readonly onLoss: () => void) {}
 
   push(packet: RtpPacketLike): void {
     const { sequenceNumber: seq, timestamp, marker } = packet.header;
-    if (this.lastSeq !== undefined) {
-      const expected = (this.lastSeq + 1) & 0xffff;
-      if (seq !== expected) {
-        // A late duplicate or reordered packet is dropped; a gap breaks the current picture.
-        if (((seq - this.lastSeq) & 0xffff) > 0x8000) return;
-        this.broken = true;
-        this.nals = [];
-        this.fu = undefined;
-        this.onLoss();
-      }
+    const verdict = this.sequence.check(seq);
+    if (verdict === 'late') return;
+    if (verdict === 'gap') {
+      this.broken = true;
+      this.nals = [];
+      this.fu = undefined;
+      this.onLoss();
     }
-    this.lastSeq = seq;
     if (this.timestamp !== undefined && timestamp !== this.timestamp) this.flush();
     this.timestamp = timestamp;
     this.parse(packet.payload);

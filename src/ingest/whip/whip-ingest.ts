@@ -12,6 +12,8 @@ import { answerOffer, createPeer } from '../../webrtc/peer.js';
 import { publishSecretError } from '../auth.js';
 import { AvcFlvMuxer } from './flv-avc.js';
 import { H264Depacketizer } from './h264-depacketizer.js';
+import { RtpClock } from './rtp-sequence.js';
+import { Vp8Depacketizer } from './vp8-depacketizer.js';
 
 /** Until the first picture decodes, ask again this often: a PLI sent before DTLS was up is lost. */
 const PLI_UNTIL_KEYFRAME_MS = 500;
@@ -28,7 +30,8 @@ interface WhipSession {
 /**
  * WHIP publishers (RFC 9725): one werift peer and one StreamPipeline per accepted offer. H.264 RTP
  * is reassembled into pictures and handed to the pipeline as FLV tags, exactly what an RTMP
- * publisher's tags look like; Opus goes to WHEP viewers of the same key through the relay.
+ * publisher's tags look like; VP8 goes to the same pipeline's decoder in IVF. Opus goes to WHEP
+ * viewers of the same key through the relay.
  */
 export class WhipIngest implements SdpEndpoint {
   private readonly sessions = new Map<string, WhipSession>();
@@ -46,9 +49,14 @@ export class WhipIngest implements SdpEndpoint {
     if (this.registry.has(key)) throw new HttpError(409, `stream key "${key}" already has a publisher`);
     if (!/^m=video .*\r?$/m.test(offerSdp)) throw new HttpError(400, 'the offer has no video');
 
-    const pc = createPeer(this.config);
+    const pc = createPeer(this.config, ['h264', 'vp8']);
     const answer = await answerOffer(pc, offerSdp, this.config, () => {
-      for (const t of pc.getTransceivers()) t.setDirection('recvonly');
+      for (const t of pc.getTransceivers()) {
+        t.setDirection('recvonly');
+        // H.264 first in our answer, so a publisher offering both sends H.264: it enters the pipeline
+        // as the same FLV tags as RTMP. VP8 when it is all the offer has.
+        t.codecs = [...t.codecs].sort((a, b) => Number(isVp8(a.mimeType)) - Number(isVp8(b.mimeType)));
+      }
     });
     // The answer took time (ICE gathering): another publisher may have taken the key meanwhile.
     if (this.registry.has(key)) {
@@ -72,9 +80,12 @@ export class WhipIngest implements SdpEndpoint {
       this.log.info({ stream: key, session: id, reason }, 'WHIP session ended');
       await Promise.all([this.registry.end(key, pipeline, reason), pc.close()]);
     };
+    const video = pc.getTransceivers().find((t) => t.kind === 'video');
+    const videoInput = video && isVp8(video.codecs[0]?.mimeType ?? '') ? 'vp8' : 'flv';
     const pipeline = this.registry.start({
       key,
       fpsHint: () => undefined,
+      videoInput,
       disconnect: (reason) => void close(reason),
     });
     const liveness = new PeerLiveness(pc, this.config.webrtc.connectTimeoutMs, this.config.webrtc.peerTimeoutMs, (reason) => void close(reason));
@@ -100,11 +111,8 @@ export class WhipIngest implements SdpEndpoint {
         lastPli = now;
         sendPli(transceiver, track);
       };
-      const muxer = new AvcFlvMuxer();
-      const depacketizer = new H264Depacketizer((unit) => {
-        if (unit.keyframe) sawKeyframe = true;
-        for (const { tag, packet } of muxer.mux(unit)) pipeline.onTag(tag, packet);
-      }, () => requestKeyframe());
+      const depacketizer = videoInput === 'vp8' ? vp8Into(pipeline, () => { sawKeyframe = true; }, () => requestKeyframe())
+        : h264Into(pipeline, () => { sawKeyframe = true; }, () => requestKeyframe());
       track.onReceiveRtp.subscribe((rtp: RtpPacket) => {
         liveness.touch();
         depacketizer.push(rtp);
@@ -125,6 +133,33 @@ export class WhipIngest implements SdpEndpoint {
   async closeAll(): Promise<void> {
     await Promise.all([...this.sessions.values()].map((s) => s.close('server shutting down')));
   }
+}
+
+/** H.264 RTP -> pictures -> FLV tags, the pipeline's RTMP input. */
+function h264Into(pipeline: StreamPipeline, onKeyframe: () => void, onLoss: () => void): H264Depacketizer {
+  const muxer = new AvcFlvMuxer();
+  return new H264Depacketizer((unit) => {
+    if (unit.keyframe) onKeyframe();
+    for (const { tag, packet } of muxer.mux(unit)) pipeline.onTag(tag, packet);
+  }, onLoss);
+}
+
+/** VP8 RTP -> frames with millisecond pts -> the pipeline's IVF input. */
+function vp8Into(pipeline: StreamPipeline, onKeyframe: () => void, onLoss: () => void): Vp8Depacketizer {
+  const clock = new RtpClock();
+  let started = false;
+  return new Vp8Depacketizer((frame) => {
+    const pts = clock.ms(frame.rtpTimestamp);
+    // The decoder learns the picture size from a keyframe: nothing before the first one is usable.
+    if (!started && !frame.keyframe) return;
+    started = true;
+    if (frame.keyframe) onKeyframe();
+    pipeline.onVp8Frame(frame.data, pts, frame.keyframe);
+  }, onLoss);
+}
+
+function isVp8(mimeType: string): boolean {
+  return mimeType.toLowerCase() === 'video/vp8';
 }
 
 function sendPli(transceiver: RTCRtpTransceiver, track: MediaStreamTrack): void {
