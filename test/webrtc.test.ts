@@ -37,13 +37,15 @@ describe('WHIP ingest and WHEP egress (werift clients, real ffmpeg)', () => {
   it('WHIP in -> WHEP out: frames arrive with the region filtered; DELETE ends both sessions', async () => {
     const key = 'wa';
     const socketsBefore = udpSockets();
-    const pub = await whipPublish(server.config, server.urls.whip(key), { width: W, height: H, seconds: 60, token: SECRET });
+    const pub = await whipPublish(server.config, server.urls.whip(key), { width: W, height: H, seconds: 60, token: SECRET, opus: true });
     expect(pub.result.status).toBe(201);
     expect(pub.result.location).toMatch(new RegExp(`^/whip/${key}/[0-9a-f-]+$`));
     const pipeline = await waitFor('pipeline running', () => server.registry.get(key)?.stats().state === 'running' && server.registry.get(key));
-    const viewer = await whepView(server.config, server.urls.whep(key));
+    const viewer = await whepView(server.config, server.urls.whep(key), { audio: true });
     expect(viewer.result.status).toBe(201);
     await waitFor('decoded frames at the viewer', () => viewer.frames.length >= 5 || undefined, 20_000);
+    // The publisher's Opus is relayed to the viewer (20 ms packets: ~50 a second).
+    await waitFor('Opus at the viewer', () => viewer.audioPackets() > 25 || undefined, 5000);
     const frame = viewer.frames.at(-1)!;
     expect([frame.width, frame.height]).toEqual([W, H]);
     // The red box is gone in what the viewer sees; the bars around it are intact.

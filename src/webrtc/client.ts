@@ -52,21 +52,29 @@ export async function openRtpInlet(track: MediaStreamTrack): Promise<{ port: num
 export interface DecodingViewer {
   readonly pc: RTCPeerConnection;
   readonly result: SdpExchange;
+  /** Opus RTP packets received (when audio was asked for). */
+  audioPackets(): number;
   close(): Promise<void>;
 }
 
 /** A werift WHEP client that decodes what it receives (ffmpeg, Annex-B in) into yuv420p frames. */
-export async function whepDecodingViewer(config: Config, url: string, onFrame: (frame: VideoFrame) => void): Promise<DecodingViewer> {
+export async function whepDecodingViewer(config: Config, url: string, onFrame: (frame: VideoFrame) => void, audio = false): Promise<DecodingViewer> {
   const pc = createPeer(config);
   pc.addTransceiver('video', { direction: 'recvonly' });
+  if (audio) pc.addTransceiver('audio', { direction: 'recvonly' });
+  let audioPackets = 0;
   const decoder = new FrameDecoder({ name: 'whep viewer', inputArgs: ['-f', 'h264', '-i', 'pipe:0'], lowDelay: true, onFrame });
   const depacketizer = new H264Depacketizer((unit) => {
     decoder.write(Buffer.concat([...unit.nals.flatMap((nal) => [ANNEX_B, nal]), END_OF_PICTURE]));
   }, () => {});
-  pc.onTrack.subscribe((track) => track.onReceiveRtp.subscribe((rtp) => depacketizer.push(rtp)));
+  pc.onTrack.subscribe((track) => track.onReceiveRtp.subscribe((rtp) => {
+    if (track.kind === 'audio') audioPackets++;
+    else depacketizer.push(rtp);
+  }));
   const result = await exchange(pc, url);
   return {
     pc, result,
+    audioPackets: () => audioPackets,
     close: async () => {
       await decoder.kill();
       await pc.close();

@@ -20,16 +20,29 @@ export interface WhipPublisher {
  * A werift WHIP client sending what ffmpeg makes: the test clip (colour bars, red box at BOX) as
  * H.264 constrained baseline (or VP8) over plain RTP to a local UDP port, forwarded into the peer's track.
  */
-export async function whipPublish(config: Config, url: string, clip: ClipOptions & { token?: string; codec?: 'h264' | 'vp8' }): Promise<WhipPublisher> {
+export async function whipPublish(config: Config, url: string, clip: ClipOptions & { token?: string; codec?: 'h264' | 'vp8'; opus?: boolean }): Promise<WhipPublisher> {
   const codec = clip.codec ?? 'h264';
   const pc = createPeer(config, [codec]);
   const track = new MediaStreamTrack({ kind: 'video' });
   pc.addTransceiver(track, { direction: 'sendonly' });
+  const audioTrack = new MediaStreamTrack({ kind: 'audio' });
+  if (clip.opus) pc.addTransceiver(audioTrack, { direction: 'sendonly' });
   const result = await exchange(pc, url, clip.token);
+  const children: FfmpegProcess[] = [];
+  const inlets: { port: number; close(): void }[] = [];
   let ffmpeg: FfmpegProcess | undefined;
-  let inlet: { port: number; close(): void } | undefined;
+  if (result.status === 201 && clip.opus) {
+    const audioInlet = await openRtpInlet(audioTrack);
+    inlets.push(audioInlet);
+    children.push(new FfmpegProcess({
+      name: 'whip test opus source',
+      args: ['-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'sine=frequency=1000:sample_rate=48000', '-t', String(clip.seconds),
+        '-c:a', 'libopus', '-f', 'rtp', '-payload_type', '111', `rtp://127.0.0.1:${audioInlet.port}?pkt_size=1200`],
+    }));
+  }
   if (result.status === 201) {
-    inlet = await openRtpInlet(track);
+    const inlet = await openRtpInlet(track);
+    inlets.push(inlet);
     const w = clip.width ?? 640;
     const h = clip.height ?? 360;
     const fps = clip.fps ?? 30;
@@ -42,10 +55,11 @@ export async function whipPublish(config: Config, url: string, clip: ClipOptions
           : ['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-g', String(fps)]),
         '-f', 'rtp', '-payload_type', '96', `rtp://127.0.0.1:${inlet.port}?pkt_size=1200`],
     });
+    children.push(ffmpeg);
   }
   const shutdown = async (): Promise<void> => {
-    await ffmpeg?.kill();
-    inlet?.close();
+    await Promise.all(children.map((c) => c.kill()));
+    for (const i of inlets) i.close();
     await pc.close();
   };
   return {
@@ -64,14 +78,15 @@ export interface WhepViewer {
   readonly result: SdpExchange;
   /** The last decoded frames, newest last. */
   readonly frames: VideoFrame[];
+  audioPackets(): number;
   close(): Promise<void>;
 }
 
-export async function whepView(config: Config, url: string, keepFrames = 10): Promise<WhepViewer> {
+export async function whepView(config: Config, url: string, opts: { audio?: boolean } = {}): Promise<WhepViewer> {
   const frames: VideoFrame[] = [];
   const viewer = await whepDecodingViewer(config, url, (f) => {
     frames.push(f);
-    if (frames.length > keepFrames) frames.shift();
-  });
+    if (frames.length > 10) frames.shift();
+  }, opts.audio);
   return { ...viewer, frames };
 }
