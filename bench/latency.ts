@@ -67,7 +67,7 @@ interface ModeResult {
   fpsOut: number;
 }
 
-async function runMode(mode: 'passthrough' | 'manual', o: { seconds: number; width: number; height: number; fps: number }): Promise<ModeResult> {
+async function runMode(mode: 'passthrough' | 'manual' | 'auto', o: { seconds: number; width: number; height: number; fps: number }): Promise<ModeResult> {
   const g = demoGeometry(o.width, o.height);
   const config = defaultsWith({
     server: { httpPort: await freePort(), dataDir: join(PROJECT_ROOT, 'data', 'bench') },
@@ -132,7 +132,7 @@ async function main(): Promise<void> {
     .parse()
     .opts<{ seconds: number; width: number; height: number; fps: number; json: string }>();
   const results: ModeResult[] = [];
-  for (const mode of ['passthrough', 'manual'] as const) {
+  for (const mode of ['passthrough', 'manual', 'auto'] as const) {
     process.stderr.write(`measuring ${mode} for ${opts.seconds} s at ${opts.width}x${opts.height}@${opts.fps}...\n`);
     results.push(await runMode(mode, opts));
   }
