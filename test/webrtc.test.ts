@@ -27,6 +27,8 @@ describe('WHIP ingest and WHEP egress (werift clients, real ffmpeg)', () => {
       // The region is configured for the keys under test only: the filter must find it by key.
       pipeline: { filter: 'manual', regions: { '*': [], wa: [BOX], wb: [BOX], wd: [BOX], rw: [BOX], wv: [BOX] } },
       webrtc: { peerTimeoutMs: 2000 },
+      // Far apart, so a viewer's quick first picture proves the keyframe-on-join path.
+      encoder: { keyframeIntervalS: 10 },
     });
   });
 
@@ -117,11 +119,21 @@ describe('WHIP ingest and WHEP egress (werift clients, real ffmpeg)', () => {
     await waitFor('pipeline running', () => server.registry.get(key)?.stats().state === 'running');
     const viewer = await whepView(server.config, server.urls.whep(key));
     await waitFor('frames at the viewer', () => viewer.frames.length >= 3 || undefined, 20_000);
-    expect(server.whep.viewerCount(key)).toBe(1);
-    // Killing the viewer's peer sends nothing the server would see as a goodbye: silence must do.
+    // Scheduled keyframes are 10 s apart here: a second viewer sees a picture this soon only because
+    // its arrival asked the encoder for one.
+    const joinedAt = performance.now();
+    const second = await whepView(server.config, server.urls.whep(key));
+    await waitFor('frames at the second viewer', () => second.frames.length >= 1 || undefined, 5000);
+    expect(performance.now() - joinedAt).toBeLessThan(3000);
+    expect(server.whep.viewerCount(key)).toBe(2);
+    // No DELETE: the server must notice on its own; the other viewer must not notice at all.
     await viewer.close();
-    await waitFor('viewer session ended', () => server.whep.viewerCount(key) === 0 || undefined, 10_000);
+    await waitFor('first viewer session ended', () => server.whep.viewerCount(key) === 1 || undefined, 10_000);
+    const seqAfterLoss = second.frames.at(-1)!.seq;
+    await waitFor('the second viewer still receiving', () => second.frames.at(-1)!.seq > seqAfterLoss + 15 || undefined, 5000);
     expect(server.registry.get(key)?.stats().state).toBe('running');
+    await second.close();
+    await waitFor('second viewer session ended', () => server.whep.viewerCount(key) === 0 || undefined, 10_000);
 
     await pub.vanish();
     await waitFor('stream ended after the publisher vanished', () => !server.registry.has(key), 15_000);
