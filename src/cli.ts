@@ -66,6 +66,7 @@ async function serve(flags: CommonFlags & { demo?: boolean }): Promise<void> {
     `  Publish:    ${u.publish('<key>')}        (e.g. ffmpeg -re -i in.mp4 -c:v libx264 -c:a aac -f flv ${u.publish('mykey')})`,
     `  Watch:      ${u.cleanRtmp('<key>')}`,
     `              ${u.cleanFlv('<key>')}`,
+    `  WebRTC:     WHIP ${u.whip('<key>')}, WHEP ${u.whep('<key>')}   (browser: ${u.http}/publish.html?key=<key>, ${u.http}/watch.html?key=<key>)`,
     `  Dashboard:  ${u.http}/   (control: ${u.http.replace('http', 'ws')}/control, metrics: ${u.http}/metrics, stats: ${u.http}/api/streams, health: ${u.http}/healthz)`,
   ];
   let demo: ReturnType<typeof startDemoPublisher> | undefined;

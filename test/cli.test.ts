@@ -82,6 +82,7 @@ describe('clearcast CLI', () => {
     expect(stdout).toMatch(/Publish: +rtmp:\/\/127\.0\.0\.1:\d+\/live\/<key>/);
     expect(stdout).toMatch(/Watch: +rtmp:\/\/127\.0\.0\.1:\d+\/clean\/<key>/);
     expect(stdout).toMatch(/Dashboard: +http:\/\/127\.0\.0\.1:\d+\//);
+    expect(stdout).toMatch(/WebRTC: +WHIP http:\/\/127\.0\.0\.1:\d+\/whip\/<key>, WHEP http:\/\/127\.0\.0\.1:\d+\/whep\/<key>/);
 
     // Children: demo publisher, decoder, encoder (all ffmpeg).
     const kids = childrenOf(child.pid!);
