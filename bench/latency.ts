@@ -12,7 +12,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { defaultsWith } from '../src/config/load.js';
 import { yuv420pLayout } from '../src/core/frame.js';
 import { createLogger } from '../src/core/log.js';
@@ -67,7 +67,16 @@ interface ModeResult {
   fpsOut: number;
 }
 
-async function runMode(mode: 'passthrough' | 'manual' | 'auto', o: { seconds: number; width: number; height: number; fps: number }): Promise<ModeResult> {
+const MODES = ['passthrough', 'manual', 'auto'] as const;
+type Mode = (typeof MODES)[number];
+
+function parseModes(list: string): Mode[] {
+  const modes = list.split(',').map((m) => m.trim());
+  for (const m of modes) if (!(MODES as readonly string[]).includes(m)) throw new InvalidArgumentError(`unknown mode "${m}" (expected ${MODES.join(', ')})`);
+  return modes as Mode[];
+}
+
+async function runMode(mode: Mode, o: { seconds: number; width: number; height: number; fps: number }): Promise<ModeResult> {
   const g = demoGeometry(o.width, o.height);
   const config = defaultsWith({
     server: { httpPort: await freePort(), dataDir: join(PROJECT_ROOT, 'data', 'bench') },
@@ -129,10 +138,12 @@ async function main(): Promise<void> {
     .option('--height <n>', 'frame height', Number, 720)
     .option('--fps <n>', 'frame rate', Number, 30)
     .option('--json <file>', 'write results as JSON', join(PROJECT_ROOT, 'bench', 'out', 'latency.json'))
+    .addOption(new Option('--modes <list>', 'filters to measure, comma-separated; the first is the baseline of the last column')
+      .argParser(parseModes).default([...MODES], MODES.join(',')))
     .parse()
-    .opts<{ seconds: number; width: number; height: number; fps: number; json: string }>();
+    .opts<{ seconds: number; width: number; height: number; fps: number; json: string; modes: Mode[] }>();
   const results: ModeResult[] = [];
-  for (const mode of ['passthrough', 'manual', 'auto'] as const) {
+  for (const mode of opts.modes) {
     process.stderr.write(`measuring ${mode} for ${opts.seconds} s at ${opts.width}x${opts.height}@${opts.fps}...\n`);
     results.push(await runMode(mode, opts));
   }
