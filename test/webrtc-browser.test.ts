@@ -32,7 +32,7 @@ describe('WHIP publish and WHEP watch pages in headless Chromium', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    server = await startTestServer({ pipeline: { filter: 'manual', regions: { '*': [], browser: [BOX] } } });
+    server = await startTestServer({ pipeline: { filter: 'manual', regions: { '*': [], browser: [BOX] } }, webrtc: { peerTimeoutMs: 3000 } });
     browser = await launchChromium();
   });
 
@@ -41,9 +41,17 @@ describe('WHIP publish and WHEP watch pages in headless Chromium', () => {
     await server?.stop();
   });
 
-  it('one page publishes a test pattern with a red box, another watches it clean', async () => {
+  it('a watch page waits for the publisher; a publish page sends a test pattern with a red box; the watcher sees it clean', async () => {
     const key = 'browser';
     const errors: string[] = [];
+    // The viewer first: with nothing to receive it has only ICE consent checks to show it is alive.
+    const viewer = await browser.newPage();
+    viewer.on('pageerror', (err) => errors.push(err.message));
+    await viewer.goto(`${server.urls.http}/watch.html?key=${key}`);
+    await waitFor('WHEP session', () => server.whep.viewerCount(key) === 1 || undefined, 10_000);
+    await new Promise((r) => setTimeout(r, 4500));
+    expect(server.whep.viewerCount(key)).toBe(1);
+
     const publisher = await browser.newPage();
     publisher.on('pageerror', (err) => errors.push(err.message));
     const box = `${BOX.x},${BOX.y},${BOX.width},${BOX.height}`;
@@ -51,9 +59,6 @@ describe('WHIP publish and WHEP watch pages in headless Chromium', () => {
     const pipeline = await waitFor('WHIP stream running', () => server.registry.get(key)?.stats().state === 'running' && server.registry.get(key), 20_000);
     expect(pipeline.stats().width).toBe(640);
 
-    const viewer = await browser.newPage();
-    viewer.on('pageerror', (err) => errors.push(err.message));
-    await viewer.goto(`${server.urls.http}/watch.html?key=${key}`);
     await expect.poll(() => viewer.evaluate(() => (window as unknown as { clearcast: { stats: { framesDecoded?: number } } }).clearcast.stats.framesDecoded ?? 0), { timeout: 20_000 })
       .toBeGreaterThan(30);
     expect(server.whep.viewerCount(key)).toBe(1);

@@ -12,7 +12,7 @@ export type VideoCodecName = 'h264' | 'vp8';
  * makes, so neither direction needs a transcode; WHIP also takes VP8 (decoded from IVF). Audio is
  * Opus, relayed untouched.
  */
-export function createPeer(config: Config, video: readonly VideoCodecName[] = ['h264']): RTCPeerConnection {
+export function createPeer(config: Config, video: readonly VideoCodecName[] = ['h264'], onStunRequest?: () => void): RTCPeerConnection {
   const ice = config.webrtc.ice;
   const peerConfig: Partial<PeerConfig> = {
     codecs: {
@@ -31,6 +31,13 @@ export function createPeer(config: Config, video: readonly VideoCodecName[] = ['
     iceAdditionalHostAddresses: [...ice.additionalHostAddresses],
     bundlePolicy: 'max-bundle',
   };
+  // ICE consent checks keep arriving from a live peer that has no media to send or report on.
+  if (onStunRequest) {
+    peerConfig.iceFilterStunResponse = () => {
+      onStunRequest();
+      return true;
+    };
+  }
   if (ice.portRange) peerConfig.icePortRange = [ice.portRange[0], ice.portRange[1]];
   return new RTCPeerConnection(peerConfig);
 }

@@ -93,12 +93,15 @@ export class WhepEgress implements SdpEndpoint {
     }
     const kinds = [...offerSdp.matchAll(/^m=(audio|video) /gm)].map((m) => m[1] as 'audio' | 'video');
     if (!kinds.includes('video')) throw new HttpError(400, 'the offer has no video');
-    const pc = createPeer(this.config);
+    // A viewer waiting for a publisher receives nothing and reports nothing: its ICE consent checks
+    // are what show it is still there.
+    const heard = { touch: (): void => {} };
+    const pc = createPeer(this.config, ['h264'], () => heard.touch());
     const tracks = new ViewerTracks(pc);
     // Our tracks first, one per offered m-line in order: werift pairs them with the offer's sections.
     for (const kind of kinds) pc.addTransceiver(kind === 'video' ? tracks.video : tracks.audio, { direction: 'sendonly' });
     const answer = await answerOffer(pc, offerSdp, this.config);
-    const viewer = this.startViewer(key, tracks);
+    const viewer = this.startViewer(key, tracks, heard);
     this.log.info({ stream: key, session: viewer.id }, 'WHEP viewer accepted');
     return { id: viewer.id, answer };
   }
@@ -114,7 +117,7 @@ export class WhepEgress implements SdpEndpoint {
     return feed;
   }
 
-  private startViewer(key: string, tracks: ViewerTracks): Viewer {
+  private startViewer(key: string, tracks: ViewerTracks, heard: { touch: () => void }): Viewer {
     const id = randomUUID();
     const pc = tracks.pc;
     const feed = this.feedFor(key);
@@ -135,6 +138,7 @@ export class WhepEgress implements SdpEndpoint {
       await pc.close();
     };
     const liveness = new PeerLiveness(pc, this.config.webrtc.connectTimeoutMs, this.config.webrtc.peerTimeoutMs, (reason) => void close(reason));
+    heard.touch = () => liveness.touch();
     const wantKeyframe = (): void => {
       if (liveness.isConnected) feed.pipeline?.requestKeyframe();
     };
