@@ -3,8 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Rect } from '../src/core/frame.js';
 import type { ClearcastServer } from '../src/server.js';
 import { BOX } from './helpers/media.js';
-import { launchChromium } from './helpers/chromium.js';
+import { FAKE_MEDIA_ARGS, launchChromium } from './helpers/chromium.js';
 import { startTestServer, waitFor } from './helpers/server.js';
+import { whepView } from './helpers/webrtc.js';
 
 
 /** A <video>'s current picture in rect, as RGBA bytes, read back through a canvas. */
@@ -79,5 +80,25 @@ describe('WHIP publish and WHEP watch pages in headless Chromium', () => {
     await waitFor('stream ended by the page\'s DELETE', () => !server.registry.has(key), 10_000);
     await waitFor('viewer session gone', () => server.whep.viewerCount(key) === 0 || undefined, 10_000);
     expect(errors).toEqual([]);
+  });
+
+  it('the publish page sends the (fake) camera and microphone: the stream runs and Opus reaches a WHEP viewer', async () => {
+    const key = 'camera';
+    const cameraBrowser = await launchChromium(FAKE_MEDIA_ARGS);
+    try {
+      const page = await cameraBrowser.newPage();
+      await page.goto(`${server.urls.http}/publish.html?key=${key}&source=camera&autostart=1`);
+      const pipeline = await waitFor('camera stream running', () => server.registry.get(key)?.stats().state === 'running' && server.registry.get(key), 20_000);
+      await waitFor('30 frames filtered and encoded', () => pipeline.stats().framesEncoded >= 30 || undefined, 20_000);
+      expect(pipeline.stats().width).toBeGreaterThan(0);
+      const viewer = await whepView(server.config, server.urls.whep(key), { audio: true });
+      await waitFor('camera picture at the viewer', () => viewer.frames.length >= 3 || undefined, 20_000);
+      await waitFor('microphone Opus at the viewer', () => viewer.audioPackets() > 25 || undefined, 10_000);
+      await viewer.close();
+      await page.close();
+      await waitFor('stream ended when the page went', () => !server.registry.has(key), 20_000);
+    } finally {
+      await cameraBrowser.close();
+    }
   });
 });

@@ -100,3 +100,5 @@ window.clearcast = { stats: {}, error: undefined, stop };
 $('form').addEventListener('submit', start);
 $('stop').addEventListener('click', stop);
 if (q.get('autostart') === '1') void start();
+// Tell the server at once when the page goes, rather than leaving it to notice the silence.
+addEventListener('pagehide', () => { if (sessionUrl) void fetch(sessionUrl, { method: 'DELETE', keepalive: true }); });
