@@ -20,8 +20,8 @@ interface StoredFill {
   patches: [Uint8Array, Uint8Array, Uint8Array];
 }
 
-/** How often the choice of interpolation is re-scored for a region that has not moved (~0.5 s at 30 fps). */
-const RECHOOSE_FRAMES = 15;
+/** How often each plane's choice of interpolation is re-scored for a region that has not moved (1 s at 30 fps). */
+const RECHOOSE_FRAMES = 30;
 
 function place(region: Region, width: number, height: number): Placed | null {
   const luma = planeRect(region.rect, width, height);
@@ -99,13 +99,16 @@ export class ManualRegionFilter implements Filter {
 
   /**
    * Which interpolation suits the picture around a region is scored on real pixels next to it
-   * (chooseAxisWeight): three trial fills, so it is redone only every RECHOOSE_FRAMES frames or when
-   * the rectangle moves, not on every frame.
+   * (chooseAxisWeight: five trial fills of a slightly larger rectangle). That is too costly for
+   * every frame, so a region that has not moved re-scores one plane per frame, each plane every
+   * RECHOOSE_FRAMES frames; a new or moved region scores all three at once.
    */
   private axisWeights(id: string, rects: Placed['rects'], planes: ReturnType<typeof yuv420pPlanes>, pending: PixelRect[][]): number[] {
     const prev = this.choices.get(id);
-    if (prev && prev.age < RECHOOSE_FRAMES && rects.every((r, p) => sameRect(r, prev.rects[p]!))) {
+    if (prev && rects.every((r, p) => sameRect(r, prev.rects[p]!))) {
       prev.age++;
+      const due = prev.age % RECHOOSE_FRAMES;
+      if (due < 3) prev.weights[due] = chooseAxisWeight(planes[due]!, rects[due]!, pending[due]!, this.scratch);
       return prev.weights;
     }
     const weights = planes.map((plane, p) => chooseAxisWeight(plane, rects[p]!, pending[p]!, this.scratch));
