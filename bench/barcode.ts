@@ -2,7 +2,10 @@
  * Frame indices drawn into the picture (16 cells of 32x32 luma, top left) and read back after a
  * lossy path: the latency benchmarks match each received frame to when it was sent.
  */
+import { join } from 'node:path';
+import { Command } from 'commander';
 import { yuv420pLayout } from '../src/core/frame.js';
+import { PROJECT_ROOT } from '../src/core/paths.js';
 import type { StreamPipeline, StreamStats } from '../src/stream/pipeline.js';
 
 const BITS = 16;
@@ -71,4 +74,14 @@ export async function sendPaced(
     if (i % o.fps === 0) stats = stream()?.stats() ?? stats;
   }
   return { sent, stats: stream()?.stats() ?? stats };
+}
+
+/** The options every barcode latency bench takes: how long, what picture, where the JSON goes. */
+export function latencyBenchCommand(name: string, defaultSeconds: number, jsonFile: string): Command {
+  return new Command(name)
+    .option('--seconds <n>', 'seconds sent per run; the first 2 s (warm-up) are not measured', Number, defaultSeconds)
+    .option('--width <n>', 'frame width', Number, 1280)
+    .option('--height <n>', 'frame height', Number, 720)
+    .option('--fps <n>', 'frame rate', Number, 30)
+    .option('--json <file>', 'write results as JSON', join(PROJECT_ROOT, 'bench', 'out', jsonFile));
 }

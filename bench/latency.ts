@@ -12,7 +12,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import { defaultsWith } from '../src/config/load.js';
 import { yuv420pLayout } from '../src/core/frame.js';
 import { createLogger } from '../src/core/log.js';
@@ -21,7 +21,7 @@ import { demoGeometry } from '../src/demo/source.js';
 import { FfmpegProcess } from '../src/media/ffmpeg.js';
 import { ClearcastServer } from '../src/server.js';
 import { freePort } from '../src/core/net.js';
-import { percentile, r1, readBarcode, sendPaced } from './barcode.js';
+import { latencyBenchCommand, percentile, r1, readBarcode, sendPaced } from './barcode.js';
 
 /** Seconds at the start left out of every figure: decoder probing and x264 start-up. */
 const WARMUP_S = 2;
@@ -132,12 +132,7 @@ async function runMode(mode: Mode, o: { seconds: number; width: number; height: 
 }
 
 async function main(): Promise<void> {
-  const opts = new Command('bench:latency')
-    .option('--seconds <n>', 'seconds per mode', Number, 30)
-    .option('--width <n>', 'frame width', Number, 1280)
-    .option('--height <n>', 'frame height', Number, 720)
-    .option('--fps <n>', 'frame rate', Number, 30)
-    .option('--json <file>', 'write results as JSON', join(PROJECT_ROOT, 'bench', 'out', 'latency.json'))
+  const opts = latencyBenchCommand('bench:latency', 30, 'latency.json')
     .addOption(new Option('--modes <list>', 'filters to measure, comma-separated; the first is the baseline of the last column')
       .argParser(parseModes).default([...MODES], MODES.join(',')))
     .parse()

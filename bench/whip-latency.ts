@@ -13,7 +13,6 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Command } from 'commander';
 import { MediaStreamTrack } from 'werift';
 import { defaultsWith } from '../src/config/load.js';
 import { createLogger } from '../src/core/log.js';
@@ -24,7 +23,7 @@ import { FfmpegProcess } from '../src/media/ffmpeg.js';
 import { ClearcastServer } from '../src/server.js';
 import { exchange, openRtpInlet, whepDecodingViewer } from '../src/webrtc/client.js';
 import { createPeer } from '../src/webrtc/peer.js';
-import { percentile, r1, readBarcode, sendPaced } from './barcode.js';
+import { latencyBenchCommand, percentile, r1, readBarcode, sendPaced } from './barcode.js';
 
 /** Seconds at the start left out: decoder probing, x264 start-up, the viewer's first keyframe. */
 const WARMUP_S = 2;
@@ -102,12 +101,7 @@ async function measure(o: Options): Promise<Record<string, unknown>> {
 }
 
 async function main(): Promise<void> {
-  const opts = new Command('bench:whip-latency')
-    .option('--seconds <n>', 'seconds sent; the first 2 s (warm-up) are not measured', Number, 32)
-    .option('--width <n>', 'frame width', Number, 1280)
-    .option('--height <n>', 'frame height', Number, 720)
-    .option('--fps <n>', 'frame rate', Number, 30)
-    .option('--json <file>', 'write results as JSON', join(PROJECT_ROOT, 'bench', 'out', 'whip-latency.json'))
+  const opts = latencyBenchCommand('bench:whip-latency', 32, 'whip-latency.json')
     .parse()
     .opts<Options>();
   process.stderr.write(`measuring WHIP -> WHEP for ${opts.seconds} s at ${opts.width}x${opts.height}@${opts.fps}...\n`);
