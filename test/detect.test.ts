@@ -157,4 +157,21 @@ describe('AutoFilter', () => {
     window.push(input);
     expect(Buffer.compare(filter.process(input, { window, behind: false }).data, input.data)).toBe(0);
   });
+
+  it('follows the live settings: logos off leaves the logo, on again removes it', () => {
+    const filter = new AutoFilter();
+    run(filter, 3 * FPS);
+    const next = (f: number) => {
+      const input = frame(f, { moving: true, logo: true });
+      const window = new FrameWindow(1);
+      window.push(input);
+      return { input, out: filter.process(input, { window, behind: false }).data };
+    };
+    filter.setControls({ disabledIds: [], exclusions: [], settings: { logos: false } });
+    const off = next(3 * FPS);
+    expect(Buffer.compare(off.out, off.input.data)).toBe(0);
+    filter.setControls({ disabledIds: [], exclusions: [], settings: { logos: true } });
+    const on = next(3 * FPS + 1);
+    expect(Buffer.compare(on.out, on.input.data)).not.toBe(0);
+  });
 });

@@ -4,7 +4,7 @@ import { StaticOverlayDetector, type StaticDetectorOptions } from './detect/inde
 import { DEFAULT_SUBTITLE_PARAMS, SubtitleDetector, type SubtitleParams } from './detect/subtitles.js';
 import { dilate } from './detect/mask-ops.js';
 import { fillRect, FillScratch, planeRect, yuv420pPlanes, type PixelRect, type Plane } from './fill/index.js';
-import type { Filter, FilterContext, FilterControls, FilterResult, Region } from './filter.js';
+import type { Filter, FilterContext, FilterControls, FilterResult, FilterSettings, Region } from './filter.js';
 
 /** Extra pixels filled around a detected mask: anti-aliased edges sit just outside what the statistics see. */
 const MASK_GROW_PX = 1;
@@ -27,6 +27,19 @@ interface Target {
  * the original; user exclusion zones never change at all. When the stage is behind, detection is
  * skipped for that frame (reported as degraded) and what is known is still removed.
  */
+/** Operator switches (control plane `settings.set`): detection keeps learning; only removal follows them. */
+interface LiveSwitches {
+  logos: boolean;
+  subtitles: boolean;
+  deblend: boolean;
+}
+
+/** Settings are free-form for the control plane; only booleans named here mean something to this filter. */
+function liveSwitches(settings: FilterSettings): LiveSwitches {
+  const on = (name: string): boolean => settings[name] !== false;
+  return { logos: on('logos'), subtitles: on('subtitles'), deblend: on('deblend') };
+}
+
 export class AutoFilter implements Filter {
   readonly name = 'auto';
   private readonly detector: StaticOverlayDetector;
@@ -34,7 +47,9 @@ export class AutoFilter implements Filter {
   private manual: readonly Region[] = [];
   private disabled = new Set<string>();
   private exclusions: readonly Rect[] = [];
-  private readonly deblendOn: boolean;
+  /** De-blending configured at start; the operator can switch it off live (settings.deblend). */
+  private readonly deblendConfigured: boolean;
+  private switches: LiveSwitches = { logos: true, subtitles: true, deblend: true };
   private readonly scratch = new FillScratch();
   private blend: { width: number; height: number; planes: PlaneMoments[] } | undefined;
   private readonly maps = new BackgroundMaps();
@@ -44,7 +59,7 @@ export class AutoFilter implements Filter {
     this.detector = new StaticOverlayDetector(opts);
     this.subtitles = opts.subtitles === false ? undefined : new SubtitleDetector({ ...DEFAULT_SUBTITLE_PARAMS, ...opts.subtitles });
     this.deblendParams = { ...DEFAULT_DEBLEND_PARAMS, ...(opts.deblend || {}) };
-    this.deblendOn = opts.deblend !== false;
+    this.deblendConfigured = opts.deblend !== false;
     this.exclusions = opts.exclusions ?? [];
   }
 
@@ -56,6 +71,7 @@ export class AutoFilter implements Filter {
     this.disabled = new Set(controls.disabledIds);
     this.exclusions = [...controls.exclusions];
     this.detector.setExclusions(this.exclusions);
+    this.switches = liveSwitches(controls.settings);
   }
 
   /** Detected regions with their state; `enabled` reflects the operator's switches. */
@@ -79,7 +95,11 @@ export class AutoFilter implements Filter {
     this.subtitles?.observe(frame);
     const targets: Target[] = [];
     for (const r of this.manual) if (r.enabled) pushTarget(targets, r, width, height, false);
-    for (const r of this.detectedRegions()) if (r.enabled && r.state === 'active') pushTarget(targets, r, width, height, this.deblendOn && r.kind === 'logo');
+    const { logos, subtitles, deblend } = this.switches;
+    for (const r of this.detectedRegions()) {
+      if (!r.enabled || r.state !== 'active' || !(r.kind === 'subtitle' ? subtitles : logos)) continue;
+      pushTarget(targets, r, width, height, deblend && this.deblendConfigured && r.kind === 'logo');
+    }
     if (targets.length === 0) return { data: frame.data, degraded: ctx.behind };
 
     const out = Buffer.allocUnsafe(frameSize);
