@@ -12,6 +12,7 @@ import { killAllChildren } from './media/ffmpeg.js';
 import { startNms } from './rtmp/nms.js';
 import { StreamRegistry } from './stream/registry.js';
 import { OpusRelay } from './webrtc/opus-relay.js';
+import { AacToOpus } from './egress/whep/aac-to-opus.js';
 
 /** Address our own processes use to reach the server: the wildcard binds are not connectable. */
 export function localHost(bind: string): string {
@@ -72,6 +73,11 @@ export class ClearcastServer {
     const opus = new OpusRelay();
     this.whip = new WhipIngest(config, this.registry, opus, log);
     this.whep = new WhepEgress(config, this.registry, opus, log);
+    // RTMP publishers bring AAC; WHEP viewers need Opus.
+    this.registry.onStart((key, pipeline) => {
+      const bridge = new AacToOpus(key, opus, log);
+      pipeline.addTap({ onSourceAudio: (tag, packet) => bridge.push(tag, packet), onEnd: () => bridge.close() });
+    });
   }
 
   async start(): Promise<void> {

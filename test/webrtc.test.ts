@@ -161,9 +161,9 @@ describe('WHIP ingest and WHEP egress (werift clients, real ffmpeg)', () => {
     expect(fractionNear(frame, W, BOX, RED_Y, 12)).toBeLessThan(0.2);
   });
 
-  it('RTMP in -> WHEP out: an RTMP publisher\'s clean stream reaches a WHEP viewer, filtered', async () => {
+  it('RTMP in -> WHEP out: an RTMP publisher\'s clean stream reaches a WHEP viewer, filtered, with its AAC as Opus', async () => {
     const key = 'rw';
-    const viewer = await whepView(server.config, server.urls.whep(key));
+    const viewer = await whepView(server.config, server.urls.whep(key), { audio: true });
     expect(viewer.result.status).toBe(201);
     // The viewer came first: the feed attaches when the RTMP stream starts.
     const pub = publish(`${server.urls.publish(key)}?secret=${SECRET}`, { width: W, height: H, seconds: 60 });
@@ -171,9 +171,13 @@ describe('WHIP ingest and WHEP egress (werift clients, real ffmpeg)', () => {
     const frame = viewer.frames.at(-1)!;
     expect([frame.width, frame.height]).toEqual([W, H]);
     expect(fractionNear(frame.data, W, BOX, RED_Y, 12)).toBeLessThan(0.2);
+    // 20 ms Opus frames: 25 packets is half a second of the publisher's tone.
+    await waitFor('Opus transcoded from AAC at the viewer', () => viewer.audioPackets() > 25 || undefined, 10_000);
     await viewer.close();
     pub.child.kill('SIGKILL');
     await waitFor('stream gone', () => !server.registry.has(key), 10_000);
+    // The transcoder went with the stream.
+    await waitFor('no AAC->Opus child left', () => ![...liveChildren].some((c) => c.spawnargs.includes('libopus')) || undefined, 5000);
     await waitFor('viewer session ended', () => server.whep.viewerCount(key) === 0 || undefined, 10_000);
   });
 });

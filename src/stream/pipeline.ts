@@ -66,6 +66,10 @@ export interface PipelineTap {
   onFiltered?(frame: VideoFrame, output: Buffer): void;
   /** A clean video packet (FLV AVC sequence header or frame, source pts) on its way out. */
   onCleanVideo?(packet: AVPacket): void;
+  /** The publisher's audio as it arrived: the whole FLV tag and its parsed packet. */
+  onSourceAudio?(tag: Buffer, packet: AVPacket): void;
+  /** The pipeline has stopped (ended, failed or shut down); called once. */
+  onEnd?(): void;
 }
 
 export interface PipelineOptions {
@@ -197,6 +201,7 @@ export class StreamPipeline {
     if (packet.codec_type === 8) {
       this.audioPackets++;
       this.publisher.onAudio(packet);
+      for (const t of this.taps) t.onSourceAudio?.(tag, packet);
     } else if (packet.codec_type === 9) {
       this.onVideoTag(tag);
     }
@@ -349,6 +354,9 @@ export class StreamPipeline {
     if (this.state !== 'failed') this.state = 'ended';
     await Promise.all([this.decoder.kill(), this.encoder?.kill(), this.stage.close()]);
     this.publisher.close();
+    const taps = [...this.taps];
+    this.taps.clear();
+    for (const t of taps) t.onEnd?.();
   }
 
   stats(): StreamStats {
