@@ -141,12 +141,12 @@ describe('WHIP ingest and WHEP egress (werift clients, real ffmpeg)', () => {
     await waitFor('ICE sockets closed', () => udpSockets() <= socketsBefore || undefined, 5000);
   });
 
-  it('WHIP in -> RTMP out: clean/<key> over HTTP-FLV carries the filtered stream', async () => {
+  it('WHIP in -> RTMP out: clean/<key> over HTTP-FLV carries the filtered stream, its Opus as AAC', async () => {
     const key = 'rw';
     const file = join(dir, 'whip-to-rtmp.flv');
     const rec = recordHttpFlv(server.urls.cleanFlv(key), file);
     await new Promise((r) => setTimeout(r, 300));
-    const pub = await whipPublish(server.config, server.urls.whip(key), { width: W, height: H, seconds: 60, token: SECRET });
+    const pub = await whipPublish(server.config, server.urls.whip(key), { width: W, height: H, seconds: 60, token: SECRET, opus: true });
     const pipeline = await waitFor('pipeline running', () => server.registry.get(key)?.stats().state === 'running' && server.registry.get(key));
     await waitFor('60 frames encoded', () => pipeline.stats().framesEncoded >= 60 || undefined, 20_000);
     expect(await pub.stop(server.urls.http)).toBe(200);
@@ -159,6 +159,10 @@ describe('WHIP ingest and WHEP egress (werift clients, real ffmpeg)', () => {
     expect(Number(video.nb_read_frames)).toBeGreaterThanOrEqual(50);
     const frame = await decodeFrame(file, 40);
     expect(fractionNear(frame, W, BOX, RED_Y, 12)).toBeLessThan(0.2);
+    const audio = (await probeStreams(file)).find((s) => s.codec_type === 'audio');
+    expect(audio?.codec_name).toBe('aac');
+    expect(Number(audio?.nb_read_packets)).toBeGreaterThan(20);
+    await waitFor('no Opus->AAC child left', () => ![...liveChildren].some((c) => c.spawnargs.includes('aac') && c.spawnargs.includes('-protocol_whitelist')) || undefined, 5000);
   });
 
   it('RTMP in -> WHEP out: an RTMP publisher\'s clean stream reaches a WHEP viewer, filtered, with its AAC as Opus', async () => {

@@ -207,6 +207,16 @@ export class StreamPipeline {
     }
   }
 
+  /**
+   * Audio made from the source for the FLV outputs (WHIP's Opus transcoded to AAC): it goes to the
+   * clean publisher only, not to source-audio taps, which would turn it back into what WHEP relays.
+   */
+  onDerivedAudio(packet: AVPacket): void {
+    if (this.state !== 'starting' && this.state !== 'running') return;
+    this.audioPackets++;
+    this.publisher.onAudio(packet);
+  }
+
   onMetadata(fields: Record<string, unknown>): void {
     this.publisher.setSourceMetadata(fields);
   }

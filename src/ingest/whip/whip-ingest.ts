@@ -8,6 +8,7 @@ import type { StreamRegistry } from '../../stream/registry.js';
 import { bearerToken, HttpError, type SdpEndpoint } from '../../webrtc/http.js';
 import { PeerLiveness } from '../../webrtc/liveness.js';
 import type { OpusRelay } from '../../webrtc/opus-relay.js';
+import { OpusToAac } from './opus-to-aac.js';
 import { answerOffer, createPeer } from '../../webrtc/peer.js';
 import { publishSecretError } from '../auth.js';
 import { AvcFlvMuxer } from './flv-avc.js';
@@ -76,6 +77,7 @@ export class WhipIngest implements SdpEndpoint {
       closed = true;
       liveness.stop();
       clearInterval(pliTimer);
+      toAac.close();
       this.sessions.delete(id);
       this.log.info({ stream: key, session: id, reason }, 'WHIP session ended');
       await Promise.all([this.registry.end(key, pipeline, reason), pc.close()]);
@@ -88,6 +90,7 @@ export class WhipIngest implements SdpEndpoint {
       videoInput,
       disconnect: (reason) => void close(reason),
     });
+    const toAac = new OpusToAac(key, (packet) => pipeline.onDerivedAudio(packet), this.log);
     const liveness = new PeerLiveness(pc, this.config.webrtc.connectTimeoutMs, this.config.webrtc.peerTimeoutMs, (reason) => void close(reason));
     let sawKeyframe = false;
     let lastPli = -Infinity;
@@ -102,6 +105,7 @@ export class WhipIngest implements SdpEndpoint {
         track.onReceiveRtp.subscribe((rtp) => {
           liveness.touch();
           this.opus.publish(key, rtp);
+          toAac.push(rtp);
         });
         continue;
       }
