@@ -13,6 +13,11 @@ export class OpusRelay {
     for (const l of this.listeners.get(key) ?? []) l(packet);
   }
 
+  /** True while some WHEP viewer of the key listens (transcoding for nobody is wasted CPU). */
+  hasListeners(key: string): boolean {
+    return (this.listeners.get(key)?.size ?? 0) > 0;
+  }
+
   subscribe(key: string, listener: OpusListener): () => void {
     let set = this.listeners.get(key);
     if (!set) this.listeners.set(key, (set = new Set()));

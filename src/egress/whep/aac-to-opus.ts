@@ -8,13 +8,16 @@ import type { OpusRelay } from '../../webrtc/opus-relay.js';
 /**
  * WebRTC viewers can't play AAC, and an RTMP publisher sends nothing else: this transcodes one
  * stream's AAC to Opus in an ffmpeg child (FLV tags in on stdin, RTP out to a loopback UDP port)
- * and hands the RTP packets to the same relay WHIP's Opus uses. Started by the stream's first AAC
- * header, so streams without AAC (WHIP ones) never spawn it.
+ * and hands the RTP packets to the same relay WHIP's Opus uses. It starts once the stream has sent
+ * its AAC header and a WHEP viewer listens, so streams without AAC (WHIP ones) or without WebRTC
+ * viewers never spawn it.
  */
 export class AacToOpus {
   private proc: FfmpegProcess | undefined;
   private socket: Socket | undefined;
   private closed = false;
+  /** The AAC AudioSpecificConfig tag: a transcoder started later needs it before any frame. */
+  private header: Buffer | undefined;
 
   constructor(private readonly key: string, private readonly relay: OpusRelay, private readonly log: Logger) {}
 
@@ -22,13 +25,14 @@ export class AacToOpus {
   push(tag: Buffer, packet: AVPacket): void {
     if (this.closed) return;
     // FLV sound format 10 is AAC; flags 0 marks its AudioSpecificConfig, which must come first.
-    if (!this.proc && packet.codec_id === 10 && packet.flags === 0) this.start();
-    if (!this.proc || this.proc.exited) return;
+    if (packet.codec_id === 10 && packet.flags === 0) this.header = tag;
+    if (!this.proc && !this.socket && this.header && this.relay.hasListeners(this.key)) this.start(this.header);
+    if (!this.proc || this.proc.exited || tag === this.header) return;
     // Audio is small and steady; a child that stops reading is dead, so bound what we queue.
     if (this.proc.stdinBacklog < 1 << 20) this.proc.write(tag);
   }
 
-  private start(): void {
+  private start(header: Buffer): void {
     const socket = createSocket('udp4');
     this.socket = socket;
     socket.on('message', (msg) => {
@@ -51,6 +55,7 @@ export class AacToOpus {
         ],
       });
       this.proc.write(Flv.createHeader(true, false));
+      this.proc.write(header);
       this.proc.on('exit', (code, _signal, reason) => {
         if (!this.closed && code !== 0) this.log.warn({ stream: this.key, reason }, 'AAC->Opus transcoder stopped; WHEP viewers get no audio');
       });
