@@ -35,11 +35,7 @@ export function barcodeFrame(frameSize: number, width: number, height: number, i
   return frame;
 }
 
-export function percentile(values: number[], p: number): number {
-  if (!values.length) return NaN;
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
-}
+export { percentile } from '../src/core/stats.js';
 
 export const r1 = (v: number): number => Math.round(v * 10) / 10;
 

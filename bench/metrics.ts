@@ -169,10 +169,4 @@ export function changedMask(output: Uint8Array, input: Uint8Array, width: number
   return m;
 }
 
-/** Nearest-rank percentile; NaN for no samples. */
-export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
-}
+export { percentile } from '../src/core/stats.js';

@@ -1,3 +1,11 @@
+/** Nearest-rank percentile (p in 0..100); NaN for no samples. */
+export function percentile(values: ArrayLike<number>, p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = Array.from(values).sort((a, b) => a - b);
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank]!;
+}
+
 /**
  * Keeps the most recent samples in a fixed ring so percentiles describe "now", not the whole
  * uptime, and memory stays constant however long a stream runs.
@@ -23,10 +31,7 @@ export class RecentSamples {
 
   /** Nearest-rank percentile (p in 0..100) of the retained samples; NaN when empty. */
   percentile(p: number): number {
-    if (this.count === 0) return NaN;
-    const sorted = Array.from(this.buf.subarray(0, this.count)).sort((a, b) => a - b);
-    const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-    return sorted[rank]!;
+    return percentile(this.buf.subarray(0, this.count), p);
   }
 
   clear(): void {

@@ -1,4 +1,4 @@
-import { makePacket, metadataPacket, openInternalPublisher, type AVPacket, type InternalPublisher } from '../../rtmp/nms.js';
+import { metadataPacket, openInternalPublisher, type AVPacket, type InternalPublisher } from '../../rtmp/nms.js';
 
 /** Audio held waiting for video to catch up, at most (AAC at 48 kHz is ~47 packets/s). */
 const MAX_HELD_AUDIO = 120;
@@ -92,5 +92,3 @@ export class CleanPublisher {
     this.out.close();
   }
 }
-
-export { makePacket };
