@@ -1,4 +1,5 @@
-import { components, dilate, erode, fillHoles, hysteresis, type Component } from './mask-ops.js';
+import { components, dilate, erode, fillEnclosed, fillHoles, hysteresis, type Component } from './mask-ops.js';
+import type { MotionEvidence } from './motion-evidence.js';
 import type { PersistenceStats } from './persistence.js';
 
 export interface CandidateParams {
@@ -34,6 +35,21 @@ export interface CandidateParams {
   /** Components smaller than this (working pixels) are noise; larger than this share of the frame, scene. */
   readonly minArea: number;
   readonly maxAreaShare: number;
+  /** Camera-moving samples after which the motion evidence is trusted (and learning ends). */
+  readonly minInformative: number;
+  /** Static score (see MotionEvidence) that seeds / extends, and the warped-error energy (levels^2) it needs. */
+  readonly motionStrongScore: number;
+  readonly motionWeakScore: number;
+  readonly motionStrongEnergy: number;
+  readonly motionWeakEnergy: number;
+  /** Squared noise level added to the score's denominator: flat areas say nothing either way. */
+  readonly motionNoise2: number;
+  /** Mean static score over a candidate's textured pixels below which it is scene that happens to persist. */
+  readonly motionMinComponentScore: number;
+  /** Closing radius (working pixels) for outlines found by motion. */
+  readonly motionCloseRadius: number;
+  /** Mean squared change (levels^2) at or below which a pixel never changed. */
+  readonly motionConstancy: number;
 }
 
 export const DEFAULT_CANDIDATE_PARAMS: CandidateParams = {
@@ -52,6 +68,15 @@ export const DEFAULT_CANDIDATE_PARAMS: CandidateParams = {
   minSamples: 10,
   minArea: 20,
   maxAreaShare: 0.08,
+  minInformative: 6,
+  motionStrongScore: 0.8,
+  motionWeakScore: 0.6,
+  motionStrongEnergy: 36,
+  motionWeakEnergy: 9,
+  motionNoise2: 16,
+  motionMinComponentScore: 0.65,
+  motionCloseRadius: 2,
+  motionConstancy: 2,
 };
 
 export interface Candidate extends Component {
@@ -79,14 +104,17 @@ export function movingShare(stats: PersistenceStats, threshold: number): number 
  * only where the background around them moves. `excluded` pixels (user exclusion zones) are
  * never part of a candidate.
  */
-export function findCandidates(stats: PersistenceStats, params: CandidateParams, excluded?: Uint8Array): CandidateResult {
+export function findCandidates(stats: PersistenceStats, params: CandidateParams, excluded?: Uint8Array, motion?: MotionEvidence): CandidateResult {
   const { width: w, height: h, size } = stats;
   const share = movingShare(stats, params.movingActivity);
-  if (stats.samples < params.minSamples || share < params.minMovingShare) return { learning: true, movingShare: share, candidates: [] };
+  const moved = motion !== undefined && motion.informative >= params.minInformative;
+  if (!moved && (stats.samples < params.minSamples || share < params.minMovingShare)) return { learning: true, movingShare: share, candidates: [] };
 
   const strong = new Uint8Array(size);
   const weak = new Uint8Array(size);
-  for (let p = 0; p < size; p++) {
+  // With the camera moving, which motion explains a pixel says more than any single-image cue:
+  // scene texture parallel to a slow pan persists too, so the persistence cues are left out.
+  for (let p = 0; p < size && !moved; p++) {
     if (excluded?.[p]) continue;
     const act = stats.activity[p]!;
     if (act <= params.weakConstancy) weak[p] = 1;
@@ -100,24 +128,112 @@ export function findCandidates(stats: PersistenceStats, params: CandidateParams,
     if (coh >= params.weakCoherence && ratio <= params.weakActivityRatio) weak[p] = 1;
     if (pers >= params.strongEdge && coh >= params.strongCoherence && ratio <= params.strongActivityRatio) strong[p] = 1;
   }
+  if (moved) {
+    for (let p = 0; p < size; p++) {
+      if (excluded?.[p]) continue;
+      const e = motion.warped[p]!;
+      if (e < params.motionWeakEnergy) continue;
+      const score = motion.staticScore(p, params.motionNoise2);
+      if (score >= params.motionWeakScore) weak[p] = 1;
+      if (score >= params.motionStrongScore && e >= params.motionStrongEnergy) strong[p] = 1;
+    }
+    // An opaque overlay's edge never changes at all while the texture beside it moves: that seeds
+    // too, and covers the side of a logo that a fast pan predicts from the logo itself. (A smooth
+    // sky barely changes under a slow pan either, but nothing beside it moves much.)
+    const busy = maxFilter(motion.still, w, h, 2);
+    for (let p = 0; p < size; p++) {
+      if (excluded?.[p] || motion.stillCount[p]! < params.minInformative || motion.still[p]! > params.motionConstancy) continue;
+      if (busy[p]! >= params.motionStrongEnergy && stats.persistence(p) >= params.weakEdge) strong[p] = 1;
+    }
+  }
   let mask = hysteresis(strong, weak, w, h);
-  mask = erode(dilate(mask, w, h, 1), w, h, 1);
+  // Motion evidence marks an outline with gaps where the scene behind happened to match the
+  // overlay's colour: a wider closing bridges them before the interior is filled.
+  const close = moved ? params.motionCloseRadius : 1;
+  mask = erode(dilate(mask, w, h, close), w, h, close);
   mask = fillHoles(mask, w, h);
   if (excluded) for (let p = 0; p < size; p++) if (excluded[p]) mask[p] = 0;
 
   const candidates: Candidate[] = [];
-  for (const c of components(mask, w, h)) {
+  const found = components(mask, w, h);
+  for (const evidence of moved ? groupNear(found, 2 * params.motionCloseRadius) : found) {
+    const c = moved ? fillEnclosed(evidence, w) : evidence;
     if (c.pixels.length < params.minArea || c.pixels.length > params.maxAreaShare * size) continue;
-    const ring = ringActivity(stats, c, params.movingActivity);
-    if (ring.movingShare < params.minRingMoving) continue;
-    let act = 0;
-    for (const p of c.pixels) act += stats.activity[p]!;
-    if (act / c.pixels.length > params.maxRelativeActivity * ring.mean) continue;
+    // Scored on the evidence itself, not the filled interior: inside a translucent logo the scene
+    // shows through and moves with the camera, as it should.
+    const fixedByMotion = moved ? motionComponentScore(motion, evidence, params) : undefined;
+    if (fixedByMotion !== undefined) {
+      // The camera moved: what decides is whether the component's detail ignored that motion. A
+      // translucent logo lets the scene's activity through and may sit on a flat patch of sky, so
+      // the activity tests below would miss it.
+      if (fixedByMotion < params.motionMinComponentScore) continue;
+    } else {
+      const ring = ringActivity(stats, c, params.movingActivity);
+      if (ring.movingShare < params.minRingMoving) continue;
+      let act = 0;
+      for (const p of c.pixels) act += stats.activity[p]!;
+      if (act / c.pixels.length > params.maxRelativeActivity * ring.mean) continue;
+    }
     let excess = 0;
     for (const p of c.pixels) excess += Math.min(1, stats.persistence(p) / (2 * params.strongEdge));
-    candidates.push({ ...c, confidence: excess / c.pixels.length });
+    candidates.push({ ...c, confidence: fixedByMotion ?? excess / c.pixels.length });
   }
   return { learning: false, movingShare: share, candidates };
+}
+
+/**
+ * Components whose boxes come within `gap` pixels of each other, merged: motion evidence draws a
+ * faint logo's outline in pieces (its corners, where the scene behind matched it), and the
+ * interior is only enclosed by all of them together.
+ */
+function groupNear(parts: readonly Component[], gap: number): Component[] {
+  const groups = parts.map((c) => ({ ...c, pixels: [...c.pixels] }));
+  for (let merged = true; merged; ) {
+    merged = false;
+    for (let i = 0; i < groups.length && !merged; i++) {
+      for (let j = i + 1; j < groups.length; j++) {
+        const a = groups[i]!, b = groups[j]!;
+        if (a.x0 - gap >= b.x1 || b.x0 - gap >= a.x1 || a.y0 - gap >= b.y1 || b.y0 - gap >= a.y1) continue;
+        groups[i] = { pixels: a.pixels.concat(b.pixels), x0: Math.min(a.x0, b.x0), y0: Math.min(a.y0, b.y0), x1: Math.max(a.x1, b.x1), y1: Math.max(a.y1, b.y1) };
+        groups.splice(j, 1);
+        merged = true;
+        break;
+      }
+    }
+  }
+  return groups;
+}
+
+/** Largest value within a (2r+1) square, by a row pass and a column pass. */
+function maxFilter(v: Float32Array, w: number, h: number, r: number): Float32Array {
+  const rows = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let m = -Infinity;
+      for (let k = Math.max(0, x - r); k <= Math.min(w - 1, x + r); k++) m = Math.max(m, v[y * w + k]!);
+      rows[y * w + x] = m;
+    }
+  }
+  const out = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let m = -Infinity;
+      for (let k = Math.max(0, y - r); k <= Math.min(h - 1, y + r); k++) m = Math.max(m, rows[k * w + x]!);
+      out[y * w + x] = m;
+    }
+  }
+  return out;
+}
+
+/** Mean static score over the component's textured pixels; undefined when it has too few to tell. */
+function motionComponentScore(motion: MotionEvidence, c: Component, params: CandidateParams): number | undefined {
+  let sum = 0, n = 0;
+  for (const p of c.pixels) {
+    if (motion.warped[p]! < params.motionWeakEnergy) continue;
+    sum += motion.staticScore(p, params.motionNoise2);
+    n++;
+  }
+  return n >= Math.max(4, 0.1 * c.pixels.length) ? sum / n : undefined;
 }
 
 /** Share of moving pixels and mean activity on a 2-pixel ring just outside the component's box. */
@@ -137,3 +253,4 @@ function ringActivity(stats: PersistenceStats, c: Component, threshold: number):
   }
   return n ? { movingShare: moving / n, mean: sum / n } : { movingShare: 0, mean: 0 };
 }
+

@@ -139,3 +139,43 @@ function neighbours8(i: number, w: number, h: number, visit: (k: number) => void
     for (let xx = Math.max(0, x - 1); xx <= Math.min(w - 1, x + 1); xx++) if (xx !== x || yy !== y) visit(yy * w + xx);
   }
 }
+
+/**
+ * The component with every pixel of its box that has component pixels on at least `minSides` of
+ * its four sides (same row to the left and right, same column above and below). Unlike a flood
+ * fill it tolerates gaps in an outline (a logo's edge drawn incompletely by the evidence), while
+ * the spaces between separate letters, open on three sides, stay out.
+ */
+export function fillEnclosed(c: Component, w: number, minSides = 3): Component {
+  const bw = c.x1 - c.x0, bh = c.y1 - c.y0;
+  const m = new Uint8Array(bw * bh);
+  for (const p of c.pixels) m[(Math.floor(p / w) - c.y0) * bw + (p % w) - c.x0] = 1;
+  const sides = new Uint8Array(bw * bh);
+  for (let y = 0; y < bh; y++) {
+    let seen = 0;
+    for (let x = 0; x < bw; x++) {
+      if (m[y * bw + x]) seen = 1;
+      sides[y * bw + x]! += seen;
+    }
+    seen = 0;
+    for (let x = bw - 1; x >= 0; x--) {
+      if (m[y * bw + x]) seen = 1;
+      sides[y * bw + x]! += seen;
+    }
+  }
+  for (let x = 0; x < bw; x++) {
+    let seen = 0;
+    for (let y = 0; y < bh; y++) {
+      if (m[y * bw + x]) seen = 1;
+      sides[y * bw + x]! += seen;
+    }
+    seen = 0;
+    for (let y = bh - 1; y >= 0; y--) {
+      if (m[y * bw + x]) seen = 1;
+      sides[y * bw + x]! += seen;
+    }
+  }
+  const pixels: number[] = [];
+  for (let y = 0; y < bh; y++) for (let x = 0; x < bw; x++) if (m[y * bw + x] || sides[y * bw + x]! >= minSides) pixels.push((y + c.y0) * w + x + c.x0);
+  return { ...c, pixels };
+}

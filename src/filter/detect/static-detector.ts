@@ -2,6 +2,7 @@ import type { Rect, VideoFrame } from '../../core/frame.js';
 import type { Region } from '../filter.js';
 import { DEFAULT_CANDIDATE_PARAMS, findCandidates, type CandidateParams } from './candidates.js';
 import { downscaleLuma, workingScale } from './downscale.js';
+import { DEFAULT_MOTION_EVIDENCE, MotionEvidence } from './motion-evidence.js';
 import { PersistenceStats } from './persistence.js';
 import { DEFAULT_TRACKER_PARAMS, RegionTracker, type TrackedRegion, type TrackerParams } from './tracker.js';
 
@@ -35,7 +36,9 @@ interface Geometry {
   readonly height: number;
   readonly scale: number;
   readonly stats: PersistenceStats;
-  readonly luma: Float32Array;
+  readonly motion: MotionEvidence;
+  /** Two luma buffers, alternated: the motion evidence keeps the previous sample by reference. */
+  readonly luma: [Float32Array, Float32Array];
   readonly excluded: Uint8Array;
 }
 
@@ -70,15 +73,17 @@ export class StaticOverlayDetector {
     const geo = this.geometry(frame.width, frame.height);
     const sample = this.frames++ % this.opts.sampleEvery === 0;
     if (sample) {
-      downscaleLuma(frame.data, frame.width, frame.height, geo.scale, geo.luma);
-      geo.stats.add(geo.luma);
+      const luma = geo.luma[geo.stats.samples % 2]!;
+      downscaleLuma(frame.data, frame.width, frame.height, geo.scale, luma);
+      geo.stats.add(luma);
+      geo.motion.add(luma, this.overlayMask(geo));
       if (geo.stats.samples % this.opts.extractEvery === 0) this.extractPending = true;
     }
     // Extraction waits for a frame that took no sample (when there is one), so no single frame
     // pays for both: that is what keeps the worst frame inside the live budget.
     if (!this.extractPending || (sample && this.opts.sampleEvery > 1)) return false;
     this.extractPending = false;
-    const found = findCandidates(geo.stats, this.opts.candidates, geo.excluded);
+    const found = findCandidates(geo.stats, this.opts.candidates, geo.excluded, geo.motion);
     this.learningNow = found.learning;
     this.tracker.update(found.candidates, frame.ptsMs);
     this.cached = this.tracker.all.map((r) => toRegion(r, geo));
@@ -106,8 +111,22 @@ export class StaticOverlayDetector {
     this.cached = [];
     this.learningNow = true;
     this.extractPending = false;
-    this.geo = { width, height, scale, stats: new PersistenceStats(w, h, this.opts.memorySamples), luma: new Float32Array(w * h), excluded };
+    this.geo = {
+      width, height, scale, excluded,
+      stats: new PersistenceStats(w, h, this.opts.memorySamples),
+      motion: new MotionEvidence(w, h, { ...DEFAULT_MOTION_EVIDENCE, memorySamples: this.opts.memorySamples }),
+      luma: [new Float32Array(w * h), new Float32Array(w * h)],
+    };
     return this.geo;
+  }
+
+  /** Working-resolution pixels of tracked regions (and exclusion zones): they do not move with the camera. */
+  private overlayMask(geo: Geometry): Uint8Array | undefined {
+    const regions = this.tracker.all;
+    if (regions.length === 0) return geo.excluded;
+    const m = geo.excluded.slice();
+    for (const r of regions) for (const p of r.pixels) m[p] = 1;
+    return m;
   }
 }
 

@@ -1,0 +1,181 @@
+/**
+ * Logo detection, scored in process on cached synthetic clips: fast enough to run after every
+ * change to the detector (the full bench re-encodes every output; this reads frames once and
+ * calls the filter directly).
+ *
+ *   npm run build && node dist/bench/logo-eval.js [--size 320x240|640x360] [--only substr] [--frames n]
+ *
+ * Per clip: logo mask IoU per second, the first time it reaches 0.85, IoU and luma PSNR inside the
+ * logo from 3 s on, the area reported outside any overlay, and whether the detector still waits.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import type { VideoFrame } from '../src/core/frame.js';
+import { AutoFilter } from '../src/filter/auto-filter.js';
+import { FrameWindow } from '../src/filter/frame-window.js';
+import type { Region } from '../src/filter/filter.js';
+import { PROJECT_ROOT } from '../src/core/paths.js';
+import { readClip, trueMask, writeClip, type ClipData, type LayerRect } from '../src/synth/clip.js';
+import { synthesizeClip, type ClipSpec } from '../src/synth/synthesize.js';
+import { findMedia, texturedPhotos } from './cases.js';
+import { dilate, psnrFromMse } from './metrics.js';
+import { MASK_DILATE_PX } from './evaluate.js';
+
+interface EvalCase {
+  readonly name: string;
+  readonly spec: (w: number, h: number, frames: number, photo: (k: number) => string, video: string) => ClipSpec;
+}
+
+const LOGO_KINDS = new Set<LayerRect['kind']>(['logo', 'dynamic-logo']);
+
+function cases(): EvalCase[] {
+  const out: EvalCase[] = [];
+  const mk = (name: string, seed: number, source: (p: (k: number) => string, v: string) => ClipSpec['source'], overlays: ClipSpec['overlays']) =>
+    out.push({ name, spec: (width, height, frames, photo, video) => ({ id: name, seed, width, height, fps: 25, frames, source: source(photo, video), overlays }) });
+  for (let r = 0; r < 4; r++) {
+    mk(`pan-opaque-${r}`, 100 + r, (p) => ({ kind: 'pan', photo: p(r) }), [{ kind: 'logo', opacity: 1, graphic: r % 2 ? 'drawn' : 'icon' }]);
+    mk(`pan-translucent-${r}`, 200 + r, (p) => ({ kind: 'pan', photo: p(r + 5) }), [{ kind: 'logo', opacity: 0.3 + 0.1 * r, graphic: r % 2 ? 'icon' : 'drawn' }]);
+  }
+  for (let r = 0; r < 2; r++) {
+    mk(`video-translucent-${r}`, 300 + r, (_p, v) => ({ kind: 'video', path: v, startFrame: 20 * r }), [{ kind: 'logo', opacity: 0.35 + 0.2 * r, graphic: 'drawn' }]);
+    mk(`video-opaque-${r}`, 310 + r, (_p, v) => ({ kind: 'video', path: v, startFrame: 30 + 20 * r }), [{ kind: 'logo', opacity: 1, graphic: r ? 'icon' : 'drawn' }]);
+  }
+  (['blink', 'fade', 'pulse', 'move'] as const).forEach((motion, r) =>
+    mk(`pan-dynamic-${motion}`, 400 + r, (p) => ({ kind: 'pan', photo: p(r + 9) }), [{ kind: 'dynamic-logo', motion }]));
+  mk('none-pan', 500, (p) => ({ kind: 'pan', photo: p(13) }), []);
+  mk('none-video', 501, (_p, v) => ({ kind: 'video', path: v, startFrame: 30 }), []);
+  mk('none-static', 502, (p) => ({ kind: 'static', photo: p(14) }), []);
+  mk('static-logo', 503, (p) => ({ kind: 'static', photo: p(15) }), [{ kind: 'logo' }]);
+  return out;
+}
+
+/** Union of the masks of active logo regions as a frame-sized 0/1 map. */
+function logoMask(regions: readonly Region[], width: number, height: number): Uint8Array {
+  const m = new Uint8Array(width * height);
+  for (const r of regions) {
+    if (r.state !== 'active' || !r.mask || r.kind !== 'logo' || !r.enabled) continue;
+    for (let y = 0; y < r.rect.height; y++) {
+      const fy = r.rect.y + y;
+      if (fy < 0 || fy >= height) continue;
+      for (let x = 0; x < r.rect.width; x++) {
+        const fx = r.rect.x + x;
+        if (fx >= 0 && fx < width && r.mask[y * r.rect.width + x]) m[fy * width + fx] = 1;
+      }
+    }
+  }
+  return m;
+}
+
+function logoTruth(alpha: Uint8Array, rects: readonly LayerRect[], width: number, height: number): Uint8Array {
+  const truth = trueMask(alpha);
+  const m = new Uint8Array(width * height);
+  for (const { kind, rect } of rects) {
+    if (!LOGO_KINDS.has(kind)) continue;
+    for (let y = Math.max(0, rect.y); y < Math.min(height, rect.y + rect.height); y++) {
+      for (let x = Math.max(0, rect.x); x < Math.min(width, rect.x + rect.width); x++) m[y * width + x] = truth[y * width + x]!;
+    }
+  }
+  return m;
+}
+
+async function loadClip(spec: ClipSpec, cacheDir: string): Promise<ClipData> {
+  const dir = join(cacheDir, `${spec.id}-${spec.width}x${spec.height}-${spec.frames}`);
+  if (existsSync(join(dir, 'truth.json'))) return readClip(dir);
+  const clip = await synthesizeClip(spec);
+  await writeClip(dir, clip);
+  return clip;
+}
+
+interface ClipScore {
+  name: string;
+  iouPerSecond: string;
+  firstGoodS: number;
+  iouFrom3s: number;
+  psnrFrom3s: number;
+  fpPct: number;
+  learning: boolean;
+  msMean: number;
+}
+
+function evaluate(clip: ClipData, filter: AutoFilter): ClipScore {
+  const { width, height, fps, frames } = clip.truth;
+  const window = new FrameWindow(8);
+  const perSecond: { inter: number; union: number }[] = [];
+  let inter3 = 0, union3 = 0, sq = 0, n = 0, fp = 0, firstGood = NaN, ms = 0;
+  for (let f = 0; f < frames; f++) {
+    const frame: VideoFrame = { seq: f, ptsMs: (f * 1000) / fps, width, height, data: clip.input[f]!, arrivedAt: 0 };
+    window.push(frame);
+    const t = performance.now();
+    const out = filter.process(frame, { window, behind: false }).data;
+    ms += performance.now() - t;
+    const found = logoMask(filter.detectedRegions(), width, height);
+    const truth = logoTruth(clip.alpha[f]!, clip.truth.rects[f] ?? [], width, height);
+    const all = trueMask(clip.alpha[f]!);
+    let i = 0, u = 0;
+    for (let p = 0; p < found.length; p++) {
+      if (found[p] && truth[p]) i++;
+      if (found[p] || truth[p]) u++;
+      if (found[p] && !all[p]) fp++;
+    }
+    const s = Math.floor(f / fps);
+    perSecond[s] ??= { inter: 0, union: 0 };
+    perSecond[s].inter += i;
+    perSecond[s].union += u;
+    if (Number.isNaN(firstGood) && u > 0 && i / u >= 0.85) firstGood = f / fps;
+    if (f < 3 * fps) continue;
+    inter3 += i;
+    union3 += u;
+    const region = dilate(truth, width, height, MASK_DILATE_PX);
+    const clean = clip.clean[f]!;
+    for (let p = 0; p < region.length; p++) {
+      if (!region[p]) continue;
+      const d = out[p]! - clean[p]!;
+      sq += d * d;
+      n++;
+    }
+  }
+  return {
+    name: clip.truth.id,
+    iouPerSecond: perSecond.map((x) => (x.union ? (x.inter / x.union).toFixed(2) : '-')).join(' '),
+    firstGoodS: firstGood,
+    iouFrom3s: union3 ? inter3 / union3 : NaN,
+    psnrFrom3s: n ? psnrFromMse(sq / n) : NaN,
+    fpPct: (100 * fp) / (frames * width * height),
+    learning: filter.learning,
+    msMean: ms / frames,
+  };
+}
+
+async function main(): Promise<void> {
+  const opts = new Command()
+    .option('--size <WxH>', 'clip size', '320x240')
+    .option('--frames <n>', 'frames per clip (25 fps)', '150')
+    .option('--only <substr>', 'only clips whose name contains this')
+    .option('--no-subtitles', 'switch the subtitle detector off (logo work only)')
+    .parse()
+    .opts<{ size: string; frames: string; only?: string; subtitles: boolean }>();
+  const [width, height] = opts.size.split('x').map(Number) as [number, number];
+  const media = findMedia(join(PROJECT_ROOT, '..', 'shared', 'media')) ?? findMedia(join(PROJECT_ROOT, 'test', 'fixtures', 'media'));
+  if (!media) throw new Error('no media');
+  const textured = await texturedPhotos(media);
+  const photo = (k: number) => textured.photos[(k * 37) % textured.photos.length]!;
+  const cacheDir = join(PROJECT_ROOT, 'bench', 'out', 'logo-eval-cache');
+  const rows: ClipScore[] = [];
+  for (const c of cases()) {
+    if (opts.only && !c.name.includes(opts.only)) continue;
+    const clip = await loadClip(c.spec(width, height, Number(opts.frames), photo, media.videos[0]!), cacheDir);
+    const filter = new AutoFilter(opts.subtitles ? {} : { subtitles: false });
+    const row = evaluate(clip, filter);
+    rows.push(row);
+    console.log(
+      `${row.name.padEnd(22)} IoU/s ${row.iouPerSecond.padEnd(36)} first>=.85 ${Number.isNaN(row.firstGoodS) ? ' never' : `${row.firstGoodS.toFixed(1)} s`.padStart(6)}  ` +
+        `IoU3s ${row.iouFrom3s.toFixed(3)}  PSNR3s ${row.psnrFrom3s.toFixed(2)}  FP ${row.fpPct.toFixed(3)} %  ${row.learning ? 'learning' : ''}  ${row.msMean.toFixed(1)} ms`,
+    );
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.stack ?? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,170 @@
+import { composeSimilarity, estimateOnPyramids, DEFAULT_GLOBAL_MOTION, IDENTITY, invertSimilarity, maxDisplacement, pyramid, sampleBilinear, type Level, type MotionEstimate, type Similarity } from '../motion/global-motion.js';
+
+/**
+ * Which motion explains each pixel's change: the camera's, or none.
+ *
+ * Between two samples, scene pixels move with the camera, so the previous sample warped by the
+ * global motion predicts them; an overlay stays where it is, so the previous sample *unwarped*
+ * predicts it. Per pixel, the running mean of both prediction errors:
+ *   still  = (Y - Yprev)^2             small on overlays (zero when opaque), large on moving texture
+ *   warped = (Y - warp(Yprev))^2       small on the scene, large on an overlay's edges
+ * An overlay edge is where `warped` dominates. In flat areas both are small and nothing is said;
+ * the interior of a logo is found by closing its outline. Samples in which the camera did not
+ * move, or whose motion the model does not explain, carry no evidence and are skipped: a static
+ * camera leaves the detector to its other cues.
+ */
+export interface MotionEvidenceParams {
+  /** Smallest camera displacement (working pixels, any corner) that makes a sample informative. */
+  readonly minDisplacement: number;
+  /**
+   * Displacement sought: a slow pan is compared with an older sample (up to `history` back) so
+   * that the camera has moved about this far, which is what makes overlay edges stand out.
+   */
+  readonly targetDisplacement: number;
+  readonly history: number;
+  /** Share of the motion samples the model must explain (Huber inliers) for the sample to count. */
+  readonly minInlierShare: number;
+  /** Samples the exponential window remembers. */
+  readonly memorySamples: number;
+  /** A prediction source whose own evidence already says overlay (energy and score at least these) is not used. */
+  readonly sourceEnergy: number;
+  readonly sourceMaxScore: number;
+  readonly sourceNoise2: number;
+  /** A source that changed by at most this many levels between the two samples did not move with the camera. */
+  readonly sourceStill: number;
+  /** Displacement (working pixels) above which sources are vetted at all. */
+  readonly guardDisplacement: number;
+}
+
+export const DEFAULT_MOTION_EVIDENCE: MotionEvidenceParams = {
+  minDisplacement: 0.5,
+  targetDisplacement: 1.5,
+  history: 12,
+  minInlierShare: 0.5,
+  memorySamples: 48,
+  sourceEnergy: 9,
+  sourceMaxScore: 0.7,
+  sourceNoise2: 16,
+  sourceStill: 1,
+  guardDisplacement: 3,
+};
+
+export class MotionEvidence {
+  readonly size: number;
+  /** Running means of the two squared prediction errors (see above). */
+  readonly still: Float32Array;
+  readonly warped: Float32Array;
+  /** Samples each mean holds (capped at the memory): a pixel with none has no evidence at all. */
+  readonly stillCount: Uint16Array;
+  readonly warpedCount: Uint16Array;
+  /** Informative samples so far (the others did not move the camera or broke the model). */
+  informative = 0;
+  /** The last estimate, for callers that want the camera motion itself. */
+  last: MotionEstimate | undefined;
+  /** Camera moving in the last sample: its displacement in working pixels. */
+  lastDisplacement = 0;
+  /** Recent samples, newest last, each with the motion that carries it onto the newest one. */
+  private history: { levels: Level[]; toNewest: Similarity }[] = [];
+  private guess: Similarity = IDENTITY;
+
+  constructor(readonly width: number, readonly height: number, private readonly params: MotionEvidenceParams = DEFAULT_MOTION_EVIDENCE) {
+    this.size = width * height;
+    this.still = new Float32Array(this.size);
+    this.warped = new Float32Array(this.size);
+    this.stillCount = new Uint16Array(this.size);
+    this.warpedCount = new Uint16Array(this.size);
+  }
+
+  /**
+   * Feeds the next sample (working-resolution luma; its pyramid is kept for `history` samples).
+   * `overlay` marks pixels already known to be overlay: they are not used to estimate motion.
+   */
+  add(y: Float32Array, overlay?: Uint8Array): void {
+    const levels = pyramid(y.slice(), this.width, this.height, DEFAULT_GLOBAL_MOTION.minLevelWidth);
+    const prev = this.history[this.history.length - 1];
+    if (!prev) {
+      this.history.push({ levels, toNewest: IDENTITY });
+      return;
+    }
+    const est = estimateOnPyramids(prev.levels, levels, overlay, this.guess, DEFAULT_GLOBAL_MOTION);
+    this.last = est;
+    this.lastDisplacement = maxDisplacement(est.motion, this.width, this.height);
+    if (est.inlierShare < this.params.minInlierShare) {
+      // A cut or chaos: nothing before it lines up with what comes after.
+      this.guess = IDENTITY;
+      this.history = [{ levels, toNewest: IDENTITY }];
+      return;
+    }
+    this.guess = est.motion;
+    for (const h of this.history) h.toNewest = composeSimilarity(h.toNewest, est.motion);
+    this.history.push({ levels, toNewest: IDENTITY });
+    if (this.history.length > this.params.history + 1) this.history.shift();
+    const ref = this.reference();
+    if (!ref) return;
+    this.informative++;
+    const memory = this.params.memorySamples;
+    const src = ref.levels[0]!;
+    const before = src.data;
+    const inv = invertSimilarity(ref.toNewest);
+    const { width: w, height: h } = this;
+    const cx = (w - 1) / 2, cy = (h - 1) / 2;
+    const guardSources = maxDisplacement(ref.toNewest, w, h) > this.params.guardDisplacement;
+    for (let py = 0; py < h; py++) {
+      for (let px = 0; px < w; px++) {
+        const p = py * w + px;
+        const val = y[p]!;
+        const ds = val - before[p]!;
+        const ns = Math.min(this.stillCount[p]! + 1, memory);
+        this.stillCount[p] = ns;
+        this.still[p] = this.still[p]! + (ds * ds - this.still[p]!) / ns;
+        const u = px - cx, v = py - cy;
+        const sx = inv.a * u - inv.b * v + inv.tx + cx, sy = inv.b * u + inv.a * v + inv.ty + cy;
+        const wv = sampleBilinear(src, sx, sy);
+        // Pixels the camera brought in from outside the frame have no prediction.
+        if (Number.isNaN(wv)) continue;
+        // Scene just uncovered by an overlay is predicted from the overlay itself, which would
+        // give every logo a halo on the side the scene comes from: a source that did not change
+        // while the camera moved (an opaque body), or whose evidence already says overlay (its
+        // edges), predicts nothing.
+        // Under a slow pan that halo is thinner than a closing bridges, and the outline is better
+        // complete: only a fast one is worth the gaps.
+        const s = Math.round(sy) * w + Math.round(sx);
+        if (guardSources && Math.abs(y[s]! - before[s]!) <= this.params.sourceStill) continue;
+        if (guardSources && this.warped[s]! >= this.params.sourceEnergy && this.staticScore(s, this.params.sourceNoise2) >= this.params.sourceMaxScore) continue;
+        const dw = val - wv;
+        const nw = Math.min(this.warpedCount[p]! + 1, memory);
+        this.warpedCount[p] = nw;
+        this.warped[p] = this.warped[p]! + (dw * dw - this.warped[p]!) / nw;
+      }
+    }
+  }
+
+  /** The newest earlier sample the camera has moved `targetDisplacement` from, else the oldest that moved enough. */
+  private reference(): { levels: Level[]; toNewest: Similarity } | undefined {
+    let best: { levels: Level[]; toNewest: Similarity } | undefined;
+    for (let i = this.history.length - 2; i >= 0; i--) {
+      const h = this.history[i]!;
+      const d = maxDisplacement(h.toNewest, this.width, this.height);
+      if (d >= this.params.minDisplacement) best = h;
+      if (d >= this.params.targetDisplacement) break;
+    }
+    return best;
+  }
+
+  /** 0..1: how much better "no motion" explains the pixel than the camera's motion (0.5 = no telling). */
+  staticScore(p: number, noise2: number): number {
+    const s = this.still[p]!, w = this.warped[p]!;
+    return w / (s + w + noise2);
+  }
+
+  reset(): void {
+    this.still.fill(0);
+    this.warped.fill(0);
+    this.stillCount.fill(0);
+    this.warpedCount.fill(0);
+    this.informative = 0;
+    this.history = [];
+    this.guess = IDENTITY;
+    this.last = undefined;
+  }
+}
