@@ -98,7 +98,7 @@ interface ClipScore {
   msMean: number;
 }
 
-function evaluate(clip: ClipData, filter: AutoFilter): ClipScore {
+function evaluate(clip: ClipData, filter: AutoFilter, trace = false): ClipScore {
   const { width, height, fps, frames } = clip.truth;
   const window = new FrameWindow(8);
   const perSecond: { inter: number; union: number }[] = [];
@@ -117,6 +117,11 @@ function evaluate(clip: ClipData, filter: AutoFilter): ClipScore {
       if (found[p] && truth[p]) i++;
       if (found[p] || truth[p]) u++;
       if (found[p] && !all[p]) fp++;
+    }
+    if (trace && f % 3 === 0) {
+      const tp = truth.reduce((a, v) => a + v, 0), fp2 = found.reduce((a, v) => a + v, 0);
+      const states = filter.detectedRegions().filter((r) => r.kind === 'logo').map((r) => `${r.id}:${r.state}@${r.rect.x},${r.rect.y}`).join(' ');
+      console.log(`  f${String(f).padStart(3)} truth ${String(tp).padStart(5)} found ${String(fp2).padStart(5)} inter ${String(i).padStart(5)}  ${states}`);
     }
     const s = Math.floor(f / fps);
     perSecond[s] ??= { inter: 0, union: 0 };
@@ -153,8 +158,9 @@ async function main(): Promise<void> {
     .option('--frames <n>', 'frames per clip (25 fps)', '150')
     .option('--only <substr>', 'only clips whose name contains this')
     .option('--no-subtitles', 'switch the subtitle detector off (logo work only)')
+    .option('--trace', 'print every third frame: true and found logo pixels, regions and states', false)
     .parse()
-    .opts<{ size: string; frames: string; only?: string; subtitles: boolean }>();
+    .opts<{ size: string; frames: string; only?: string; subtitles: boolean; trace: boolean }>();
   const [width, height] = opts.size.split('x').map(Number) as [number, number];
   const media = findMedia(join(PROJECT_ROOT, '..', 'shared', 'media')) ?? findMedia(join(PROJECT_ROOT, 'test', 'fixtures', 'media'));
   if (!media) throw new Error('no media');
@@ -166,7 +172,7 @@ async function main(): Promise<void> {
     if (opts.only && !c.name.includes(opts.only)) continue;
     const clip = await loadClip(c.spec(width, height, Number(opts.frames), photo, media.videos[0]!), cacheDir);
     const filter = new AutoFilter(opts.subtitles ? {} : { subtitles: false });
-    const row = evaluate(clip, filter);
+    const row = evaluate(clip, filter, opts.trace);
     rows.push(row);
     console.log(
       `${row.name.padEnd(22)} IoU/s ${row.iouPerSecond.padEnd(36)} first>=.85 ${Number.isNaN(row.firstGoodS) ? ' never' : `${row.firstGoodS.toFixed(1)} s`.padStart(6)}  ` +

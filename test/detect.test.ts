@@ -119,6 +119,31 @@ describe('static overlay detector', () => {
   });
 });
 
+describe('dynamic logos', () => {
+  it('follows a blinking bug through its off-phases: one id, removed only while it is on', () => {
+    const det = new StaticOverlayDetector();
+    // On for 1.2 s, off for 0.6 s, over a panning background.
+    const on = (f: number) => f % 45 < 30;
+    const ids = new Set<string>();
+    let offActive = 0, onActive = 0, onFrames = 0;
+    for (let f = 0; f < 10 * FPS; f++) {
+      det.observe(frame(f, { moving: true, logo: on(f) }));
+      if (f < 4 * FPS) continue;
+      const active = det.regions().filter((r) => r.state === 'active');
+      active.forEach((r) => ids.add(r.id));
+      // The first sample after a switch may still show the previous state.
+      if (on(f) && on(f - 3)) {
+        onFrames++;
+        if (active.length > 0) onActive++;
+      }
+      if (!on(f) && !on(f - 3) && active.length > 0) offActive++;
+    }
+    expect(ids.size).toBe(1);
+    expect(onActive / onFrames).toBeGreaterThan(0.95);
+    expect(offActive).toBe(0);
+  });
+});
+
 describe('AutoFilter', () => {
   const run = (filter: AutoFilter, frames: number) => {
     const window = new FrameWindow(4);

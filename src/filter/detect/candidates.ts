@@ -48,6 +48,11 @@ export interface CandidateParams {
   readonly motionMinComponentScore: number;
   /** Closing radius (working pixels) for outlines found by motion. */
   readonly motionCloseRadius: number;
+  /** Mean luma at or beyond which a pixel is clipped (its constancy says nothing): limited-range white and black. */
+  readonly saturatedAbove: number;
+  readonly saturatedBelow: number;
+  /** Share of a candidate's pixels that may be clipped. */
+  readonly maxSaturatedShare: number;
   /** Mean squared change (levels^2) at or below which a pixel never changed. */
   readonly motionConstancy: number;
 }
@@ -76,12 +81,17 @@ export const DEFAULT_CANDIDATE_PARAMS: CandidateParams = {
   motionNoise2: 16,
   motionMinComponentScore: 0.65,
   motionCloseRadius: 2,
+  saturatedAbove: 233,
+  saturatedBelow: 18,
+  maxSaturatedShare: 0.3,
   motionConstancy: 2,
 };
 
 export interface Candidate extends Component {
   /** 0..1: how far above the seed threshold its edges stay, on average. */
   readonly confidence: number;
+  /** Found because its detail ignored the camera's motion (the strong evidence), not by persistence in a still shot. */
+  readonly byMotion: boolean;
 }
 
 export interface CandidateResult {
@@ -122,11 +132,13 @@ export function findCandidates(stats: PersistenceStats, params: CandidateParams,
     if (pers < params.weakEdge) continue;
     const coh = stats.coherence(p);
     // Constancy seeds only where there is some fixed detail: a flat patch of sky or a clipped
-    // highlight is constant too, but it may only join a region that real detail has started.
-    if (act <= params.strongConstancy && coh >= params.strongCoherence) strong[p] = 1;
+    // highlight is constant too, but it may only join a region that real detail has started. A
+    // saturated pixel's constancy is the sensor's, so it never seeds even beside moving detail.
+    const saturated = isSaturated(stats, p, params);
+    if (!saturated && act <= params.strongConstancy && coh >= params.strongCoherence) strong[p] = 1;
     const ratio = act / pers;
     if (coh >= params.weakCoherence && ratio <= params.weakActivityRatio) weak[p] = 1;
-    if (pers >= params.strongEdge && coh >= params.strongCoherence && ratio <= params.strongActivityRatio) strong[p] = 1;
+    if (!saturated && pers >= params.strongEdge && coh >= params.strongCoherence && ratio <= params.strongActivityRatio) strong[p] = 1;
   }
   if (moved) {
     for (let p = 0; p < size; p++) {
@@ -142,7 +154,7 @@ export function findCandidates(stats: PersistenceStats, params: CandidateParams,
     // sky barely changes under a slow pan either, but nothing beside it moves much.)
     const busy = maxFilter(motion.still, w, h, 2);
     for (let p = 0; p < size; p++) {
-      if (excluded?.[p] || motion.stillCount[p]! < params.minInformative || motion.still[p]! > params.motionConstancy) continue;
+      if (excluded?.[p] || motion.stillCount[p]! < params.minInformative || motion.still[p]! > params.motionConstancy || isSaturated(stats, p, params)) continue;
       if (busy[p]! >= params.motionStrongEnergy && stats.persistence(p) >= params.weakEdge) strong[p] = 1;
     }
   }
@@ -168,6 +180,12 @@ export function findCandidates(stats: PersistenceStats, params: CandidateParams,
       // the activity tests below would miss it.
       if (fixedByMotion < params.motionMinComponentScore) continue;
     } else {
+      // Without camera motion, a clipped highlight is constant and edged like an overlay, but
+      // it is the sensor's limit: a candidate made largely of it is scene. (With motion, an
+      // overlay's white is told apart by what the camera does, so it is not held against it.)
+      let saturated = 0;
+      for (const p of c.pixels) if (isSaturated(stats, p, params)) saturated++;
+      if (saturated > params.maxSaturatedShare * c.pixels.length) continue;
       const ring = ringActivity(stats, c, params.movingActivity);
       if (ring.movingShare < params.minRingMoving) continue;
       let act = 0;
@@ -176,7 +194,7 @@ export function findCandidates(stats: PersistenceStats, params: CandidateParams,
     }
     let excess = 0;
     for (const p of c.pixels) excess += Math.min(1, stats.persistence(p) / (2 * params.strongEdge));
-    candidates.push({ ...c, confidence: fixedByMotion ?? excess / c.pixels.length });
+    candidates.push({ ...c, confidence: fixedByMotion ?? excess / c.pixels.length, byMotion: fixedByMotion !== undefined });
   }
   return { learning: false, movingShare: share, candidates };
 }
@@ -234,6 +252,11 @@ function motionComponentScore(motion: MotionEvidence, c: Component, params: Cand
     n++;
   }
   return n >= Math.max(4, 0.1 * c.pixels.length) ? sum / n : undefined;
+}
+
+function isSaturated(stats: PersistenceStats, p: number, params: CandidateParams): boolean {
+  const m = stats.mean[p]!;
+  return m >= params.saturatedAbove || m <= params.saturatedBelow;
 }
 
 /** Share of moving pixels and mean activity on a 2-pixel ring just outside the component's box. */

@@ -1,7 +1,8 @@
 import type { Rect, VideoFrame } from '../../core/frame.js';
-import type { Region } from '../filter.js';
+import type { Region, RegionState } from '../filter.js';
 import { DEFAULT_CANDIDATE_PARAMS, findCandidates, type CandidateParams } from './candidates.js';
 import { downscaleLuma, workingScale } from './downscale.js';
+import { DEFAULT_FOLLOWER_PARAMS, RegionFollower, type Followed, type FollowerParams } from './follower.js';
 import { DEFAULT_MOTION_EVIDENCE, MotionEvidence } from './motion-evidence.js';
 import { PersistenceStats } from './persistence.js';
 import { DEFAULT_TRACKER_PARAMS, RegionTracker, type TrackedRegion, type TrackerParams } from './tracker.js';
@@ -17,6 +18,7 @@ export interface StaticDetectorOptions {
   readonly maxColumns: number;
   readonly candidates: CandidateParams;
   readonly tracker: TrackerParams;
+  readonly follower: FollowerParams;
   /** Luma rectangles never reported as overlay (user exclusion zones). */
   readonly exclusions: readonly Rect[];
 }
@@ -28,6 +30,7 @@ export const DEFAULT_STATIC_DETECTOR: StaticDetectorOptions = {
   maxColumns: 480,
   candidates: DEFAULT_CANDIDATE_PARAMS,
   tracker: DEFAULT_TRACKER_PARAMS,
+  follower: DEFAULT_FOLLOWER_PARAMS,
   exclusions: [],
 };
 
@@ -51,6 +54,7 @@ export class StaticOverlayDetector {
   private readonly opts: StaticDetectorOptions;
   private geo: Geometry | undefined;
   private readonly tracker: RegionTracker;
+  private readonly follower: RegionFollower;
   private frames = 0;
   private learningNow = true;
   private extractPending = false;
@@ -61,6 +65,7 @@ export class StaticOverlayDetector {
     this.opts = { ...DEFAULT_STATIC_DETECTOR, ...opts };
     this.exclusions = [...this.opts.exclusions];
     this.tracker = new RegionTracker(this.opts.tracker);
+    this.follower = new RegionFollower(this.opts.follower);
   }
 
   /** True until the window separates overlay from scene. */
@@ -77,6 +82,8 @@ export class StaticOverlayDetector {
       downscaleLuma(frame.data, frame.width, frame.height, geo.scale, luma);
       geo.stats.add(luma);
       geo.motion.add(luma, this.overlayMask(geo));
+      this.follower.update(luma, geo.stats.width, geo.stats.height);
+      this.publish(geo);
       if (geo.stats.samples % this.opts.extractEvery === 0) this.extractPending = true;
     }
     // Extraction waits for a frame that took no sample (when there is one), so no single frame
@@ -86,8 +93,22 @@ export class StaticOverlayDetector {
     const found = findCandidates(geo.stats, this.opts.candidates, geo.excluded, geo.motion);
     this.learningNow = found.learning;
     this.tracker.update(found.candidates, frame.ptsMs);
-    this.cached = this.tracker.all.map((r) => toRegion(r, geo));
+    for (const r of this.tracker.all) {
+      // Freshly seen where the statistics put it: the follower starts again from there.
+      if (r.state !== 'learning' && r.misses === 0) this.follower.anchor(r.id, r, geo.stats.gx, geo.stats.gy, geo.stats.width, geo.stats.height);
+    }
+    this.follower.forget(new Set(this.tracker.all.map((r) => r.id)));
+    this.publish(geo);
     return true;
+  }
+
+  /**
+   * The regions as reported: a confirmed region is removed while the follower sees it on screen,
+   * wherever it has slid to, and remembered (lost) while it is off; the statistics alone decide
+   * only before confirmation.
+   */
+  private publish(geo: Geometry): void {
+    this.cached = this.tracker.all.map((r) => toRegion(r, geo, r.state === 'learning' ? undefined : this.follower.get(r.id)));
   }
 
   /** Every tracked region (learning, active and lost), in luma coordinates with its mask. */
@@ -108,6 +129,7 @@ export class StaticOverlayDetector {
     const w = Math.floor(width / scale), h = Math.floor(height / scale);
     const excluded = excludedMask(this.exclusions, scale, w, h, new Uint8Array(w * h));
     this.tracker.clear();
+    this.follower.clear();
     this.cached = [];
     this.learningNow = true;
     this.extractPending = false;
@@ -141,15 +163,29 @@ function excludedMask(rects: readonly Rect[], scale: number, w: number, h: numbe
   return out;
 }
 
-/** Scales a tracked region's working-resolution pixels up to a luma rectangle and mask. */
-function toRegion(r: TrackedRegion, geo: Geometry): Region {
+/** Scales a tracked region's working-resolution pixels up to a luma rectangle and mask, where the follower sees it now. */
+function toRegion(r: TrackedRegion, geo: Geometry, followed: Followed | undefined): Region {
   const s = geo.scale;
   const w = geo.stats.width;
-  const rect = { x: r.x0 * s, y: r.y0 * s, width: (r.x1 - r.x0) * s, height: (r.y1 - r.y0) * s };
+  const dx = followed?.dx ?? 0, dy = followed?.dy ?? 0;
+  const rect = { x: (r.x0 + dx) * s, y: (r.y0 + dy) * s, width: (r.x1 - r.x0) * s, height: (r.y1 - r.y0) * s };
   const mask = new Uint8Array(rect.width * rect.height);
   for (const p of r.pixels) {
     const px = (p % w) - r.x0, py = Math.floor(p / w) - r.y0;
     for (let dy = 0; dy < s; dy++) mask.fill(1, (py * s + dy) * rect.width + px * s, (py * s + dy) * rect.width + px * s + s);
   }
-  return { id: r.id, kind: 'logo', rect, enabled: true, mask, confidence: r.confidence, state: r.state };
+  return { id: r.id, kind: 'logo', rect, enabled: true, mask, confidence: r.confidence, state: reportedState(r, followed) };
+}
+
+/**
+ * While the statistics still see a confirmed region, the follower says whether it is on screen
+ * this moment. Once they have lost it (a bug fading or pulsing dilutes them), the follower is
+ * trusted only where a template match means something: the region was confirmed while the
+ * camera moved (scene would have moved away from it), or it has been seen going off and coming
+ * back. In a still shot, scene the statistics gave up would match its template for ever.
+ */
+function reportedState(r: TrackedRegion, followed: Followed | undefined): RegionState {
+  if (followed === undefined || r.state === 'learning') return r.state;
+  if (r.state === 'active') return followed.present ? 'active' : 'lost';
+  return followed.present && (r.byMotion || followed.blinked) ? 'active' : 'lost';
 }

@@ -16,6 +16,8 @@ export interface TrackedRegion {
   hits: number;
   misses: number;
   lastSeenMs: number;
+  /** Ever confirmed by camera-motion evidence: then matching its own template means it is on screen. */
+  byMotion: boolean;
 }
 
 export interface TrackerParams {
@@ -57,7 +59,7 @@ export class RegionTracker {
     }
     candidates.forEach((c, k) => {
       if (claimed.has(k)) return;
-      const r: TrackedRegion = { id: `logo-${this.nextId++}`, state: 'learning', confidence: 0, pixels: [], x0: 0, y0: 0, x1: 0, y1: 0, hits: 0, misses: 0, lastSeenMs: nowMs };
+      const r: TrackedRegion = { id: `logo-${this.nextId++}`, state: 'learning', confidence: 0, pixels: [], x0: 0, y0: 0, x1: 0, y1: 0, hits: 0, misses: 0, lastSeenMs: nowMs, byMotion: false };
       this.hit(r, c, nowMs);
       this.regions.push(r);
     });
@@ -95,6 +97,7 @@ export class RegionTracker {
     r.hits++;
     r.misses = 0;
     r.lastSeenMs = nowMs;
+    r.byMotion ||= c.byMotion;
     r.confidence = r.hits === 1 ? c.confidence : 0.7 * r.confidence + 0.3 * c.confidence;
     // A remembered region that shows again is trusted at once: that is what the memory is for.
     if (r.state === 'lost' || r.hits >= this.params.confirmHits) r.state = 'active';
