@@ -42,6 +42,7 @@ export const configSchema = z.object({
       extractEvery: z.number().int().min(1).max(60),
       memorySamples: z.number().int().min(4).max(1000),
       maxColumns: z.number().int().min(64).max(3840),
+      rememberS: z.number().min(0).max(3600),
     }).strict(),
   }).strict().refine((p) => p.degradeAtQueuedFrames <= p.maxQueuedFrames, {
     message: 'must not exceed pipeline.maxQueuedFrames', path: ['degradeAtQueuedFrames'],

@@ -3,6 +3,7 @@ import { BackgroundMaps, DEFAULT_DEBLEND_PARAMS, PlaneMoments, deblendPixel, reg
 import { StaticOverlayDetector, type StaticDetectorOptions } from './detect/index.js';
 import { DEFAULT_SUBTITLE_PARAMS, SubtitleDetector, type SubtitleParams } from './detect/subtitles.js';
 import { dilate } from './detect/mask-ops.js';
+import type { DetectionMemory } from './detect/memory.js';
 import { fillRect, FillScratch, planeRect, yuv420pPlanes, type PixelRect, type Plane } from './fill/index.js';
 import type { Filter, FilterContext, FilterControls, FilterResult, FilterSettings, Region } from './filter.js';
 
@@ -40,6 +41,19 @@ function liveSwitches(settings: FilterSettings): LiveSwitches {
   return { logos: on('logos'), subtitles: on('subtitles'), deblend: on('deblend') };
 }
 
+/** What the filter has learned of a stream, parked across a publisher's reconnect. */
+export interface LearnedState {
+  readonly detector: StaticOverlayDetector;
+  readonly blend: { width: number; height: number; planes: PlaneMoments[] } | undefined;
+}
+
+export type AutoFilterOptions = Partial<StaticDetectorOptions> & {
+  deblend?: Partial<DeblendParams> | false;
+  subtitles?: Partial<SubtitleParams> | false;
+  /** Where the stream `key`'s learned state is parked on close and found again on the next publish. */
+  memory?: { readonly key: string; readonly store: DetectionMemory<LearnedState> };
+};
+
 export class AutoFilter implements Filter {
   readonly name = 'auto';
   private readonly detector: StaticOverlayDetector;
@@ -55,8 +69,13 @@ export class AutoFilter implements Filter {
   private readonly maps = new BackgroundMaps();
   private readonly deblendParams: DeblendParams;
 
-  constructor(opts: Partial<StaticDetectorOptions> & { deblend?: Partial<DeblendParams> | false; subtitles?: Partial<SubtitleParams> | false } = {}) {
-    this.detector = new StaticOverlayDetector(opts);
+  private readonly memory: AutoFilterOptions['memory'];
+
+  constructor(opts: AutoFilterOptions = {}) {
+    this.memory = opts.memory;
+    const learned = opts.memory?.store.take(opts.memory.key);
+    this.detector = learned?.detector ?? new StaticOverlayDetector(opts);
+    this.blend = learned?.blend;
     this.subtitles = opts.subtitles === false ? undefined : new SubtitleDetector({ ...DEFAULT_SUBTITLE_PARAMS, ...opts.subtitles });
     this.deblendParams = { ...DEFAULT_DEBLEND_PARAMS, ...(opts.deblend || {}) };
     this.deblendConfigured = opts.deblend !== false;
@@ -65,6 +84,11 @@ export class AutoFilter implements Filter {
 
   setRegions(regions: readonly Region[]): void {
     this.manual = [...regions];
+  }
+
+  /** Parks what was learned for the stream's next publish (see DetectionMemory). */
+  close(): void {
+    this.memory?.store.park(this.memory.key, { detector: this.detector, blend: this.blend });
   }
 
   setControls(controls: FilterControls): void {

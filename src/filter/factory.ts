@@ -1,7 +1,8 @@
 import type { Config } from '../config/schema.js';
 import type { Filter, Region } from './filter.js';
 import { PassThroughFilter } from './filter.js';
-import { AutoFilter } from './auto-filter.js';
+import { AutoFilter, type LearnedState } from './auto-filter.js';
+import type { DetectionMemory } from './detect/memory.js';
 import { ManualRegionFilter } from './manual-region-filter.js';
 
 /** Manual regions for a stream: those for every stream ("*") plus the stream's own. */
@@ -15,14 +16,16 @@ export function configuredRegions(config: Config, key: string): Region[] {
   }));
 }
 
-export function createFilter(config: Config, key: string): Filter {
+/** `memory` (per server) lets a republished stream start from what its last publish learned. */
+export function createFilter(config: Config, key: string, memory?: DetectionMemory<LearnedState>): Filter {
   switch (config.pipeline.filter) {
     case 'passthrough':
       return new PassThroughFilter();
     case 'manual':
       return new ManualRegionFilter(configuredRegions(config, key));
     case 'auto': {
-      const filter = new AutoFilter(config.pipeline.auto);
+      const { rememberS, ...detector } = config.pipeline.auto;
+      const filter = new AutoFilter({ ...detector, ...(memory && key !== '*' ? { memory: { key, store: memory } } : {}) });
       filter.setRegions(configuredRegions(config, key));
       return filter;
     }

@@ -1,6 +1,8 @@
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../core/log.js';
 import { PushRelay } from '../egress/rtmp/push-relay.js';
+import type { LearnedState } from '../filter/auto-filter.js';
+import { DetectionMemory } from '../filter/detect/memory.js';
 import { createFilter } from '../filter/factory.js';
 import { StreamPipeline, type StreamStats, type VideoInput } from './pipeline.js';
 
@@ -25,8 +27,12 @@ export class StreamRegistry {
   private readonly relays = new Map<string, PushRelay[]>();
   private readonly ending = new Set<Promise<void>>();
   private readonly startListeners = new Set<StreamStartListener>();
+  /** What each stream's detectors learned, for a publisher that reconnects. */
+  private readonly learned: DetectionMemory<LearnedState>;
 
-  constructor(private readonly config: Config, private readonly log: Logger, private readonly cleanUrl: (key: string) => string) {}
+  constructor(private readonly config: Config, private readonly log: Logger, private readonly cleanUrl: (key: string) => string) {
+    this.learned = new DetectionMemory(config.pipeline.auto.rememberS * 1000);
+  }
 
   has(key: string): boolean {
     return this.streams.has(key);
@@ -46,7 +52,7 @@ export class StreamRegistry {
     const pipeline = new StreamPipeline({
       key: opts.key,
       config: this.config,
-      filter: createFilter(this.config, opts.key),
+      filter: createFilter(this.config, opts.key, this.learned),
       log: this.log,
       fpsHint: opts.fpsHint,
       videoInput: opts.videoInput,
