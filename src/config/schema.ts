@@ -32,10 +32,16 @@ export const configSchema = z.object({
   }).strict().refine((r) => r.ingestApp !== r.cleanApp, { message: 'ingestApp and cleanApp must differ', path: ['cleanApp'] }),
   pipeline: z.object({
     filter: z.enum(['manual', 'passthrough', 'auto']),
+    maxStreams: z.number().int().min(1).max(1000),
     windowFrames: z.number().int().min(1).max(300),
     maxQueuedFrames: z.number().int().min(1).max(120),
     degradeAtQueuedFrames: z.number().int().min(1),
     maxDecoderBacklogBytes: z.number().int().min(100_000),
+    failOpen: z.object({
+      deadlineMs: z.number().int().min(10).max(10_000),
+      retryAfterMs: z.number().int().min(100),
+      maxRetryAfterMs: z.number().int().min(100),
+    }).strict().refine((f) => f.retryAfterMs <= f.maxRetryAfterMs, { message: 'must not exceed pipeline.failOpen.maxRetryAfterMs', path: ['retryAfterMs'] }),
     regions: z.record(z.union([z.literal('*'), streamKeySchema]), z.array(rectSchema)),
     auto: z.object({
       sampleEvery: z.number().int().min(1).max(30),

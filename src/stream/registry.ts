@@ -36,6 +36,17 @@ export class StreamRegistry {
     return this.streams.get(key);
   }
 
+  /**
+   * Why a new publish of `key` can't start now (any protocol), or undefined. The stream cap bounds
+   * the ffmpeg children and memory a crowd of publishers can make us spend.
+   */
+  admissionError(key: string): string | undefined {
+    if (this.streams.has(key)) return `stream key "${key}" already has a publisher`;
+    const max = this.config.pipeline.maxStreams;
+    if (this.streams.size >= max) return `the server already runs its maximum of ${max} streams (pipeline.maxStreams)`;
+    return undefined;
+  }
+
   onStart(listener: StreamStartListener): () => void {
     this.startListeners.add(listener);
     return () => this.startListeners.delete(listener);

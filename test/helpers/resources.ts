@@ -1,0 +1,95 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+/**
+ * What a server may leave behind after faults: ffmpeg children, open sockets, child-process pipes.
+ * Read from /proc and from Node's own list of active handles, so the assertion needs no cooperation
+ * from the code under test.
+ */
+
+/** Handle types that mean an OS resource (socket, child, pipe); timers are not counted. */
+const COUNTED = ['TCPSocketWrap', 'TCPServerWrap', 'UDPWrap', 'ProcessWrap', 'PipeWrap'] as const;
+
+export type HandleCounts = Record<(typeof COUNTED)[number], number>;
+
+export function activeHandles(): HandleCounts {
+  const counts = Object.fromEntries(COUNTED.map((t) => [t, 0])) as HandleCounts;
+  for (const r of process.getActiveResourcesInfo()) {
+    const type = (COUNTED as readonly string[]).find((t) => t.toLowerCase() === r.toLowerCase());
+    if (type) counts[type as keyof HandleCounts]++;
+  }
+  return counts;
+}
+
+/** Live children of this process (any thread may have forked them), with their command names. */
+export function childProcesses(): { pid: number; comm: string }[] {
+  const pids = new Set<number>();
+  let tasks: string[] = [];
+  try {
+    tasks = readdirSync(`/proc/${process.pid}/task`);
+  } catch {
+    return [];
+  }
+  for (const tid of tasks) {
+    try {
+      for (const p of readFileSync(`/proc/${process.pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/)) if (p) pids.add(Number(p));
+    } catch { /* thread gone */ }
+  }
+  const out: { pid: number; comm: string }[] = [];
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // A zombie (state Z) has exited; it only waits to be reaped, which Node does on its own.
+      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      if (state !== 'Z') out.push({ pid, comm: readFileSync(`/proc/${pid}/comm`, 'utf8').trim() });
+    } catch { /* exited meanwhile */ }
+  }
+  return out;
+}
+
+/** TCP connections (not listeners, not TIME_WAIT) with a local port among `ports`, from /proc/net/tcp{,6}. */
+export function openConnections(ports: readonly number[]): number {
+  const wanted = new Set(ports);
+  let n = 0;
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols.length < 4) continue;
+      const localPort = parseInt(cols[1]!.split(':')[1]!, 16);
+      const state = cols[3];
+      // 0A LISTEN, 06 TIME_WAIT (the kernel's, not a leak), 07 CLOSE.
+      if (wanted.has(localPort) && state !== '0A' && state !== '06' && state !== '07') n++;
+    }
+  }
+  return n;
+}
+
+export interface LeakReport {
+  children: { pid: number; comm: string }[];
+  handles: Partial<HandleCounts>;
+  connections: number;
+}
+
+/**
+ * Waits (up to `timeoutMs`) for every resource the run created to be gone: no child processes, no
+ * more handles of each kind than at `baseline`, no open connection on `ports`. Returns what is left.
+ */
+export async function leftovers(baseline: HandleCounts, ports: readonly number[], timeoutMs = 5000): Promise<LeakReport> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const now = activeHandles();
+    const handles: Partial<HandleCounts> = {};
+    for (const t of COUNTED) if (now[t] > baseline[t]) handles[t] = now[t] - baseline[t];
+    const report: LeakReport = { children: childProcesses(), handles, connections: openConnections(ports) };
+    const clean = report.children.length === 0 && Object.keys(handles).length === 0 && report.connections === 0;
+    if (clean || Date.now() > until) return report;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export const NO_LEAKS: LeakReport = { children: [], handles: {}, connections: 0 };
