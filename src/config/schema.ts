@@ -29,6 +29,7 @@ export const configSchema = z.object({
       keys: z.record(streamKeySchema, z.string().min(8, 'a secret of at least 8 characters')),
     }).strict(),
     stallTimeoutMs: z.number().int().min(500),
+    maxPlayerBacklogBytes: z.number().int().min(65_536),
   }).strict().refine((r) => r.ingestApp !== r.cleanApp, { message: 'ingestApp and cleanApp must differ', path: ['cleanApp'] }),
   pipeline: z.object({
     filter: z.enum(['manual', 'passthrough', 'auto']),
