@@ -83,7 +83,7 @@ export class ClearcastServer {
 
   async start(): Promise<void> {
     const c = this.config;
-    this.nms = await startNms({ bind: c.server.bind, rtmpPort: c.rtmp.port, httpFlvPort: c.rtmp.httpFlvPort, dataDir: c.server.dataDir, log: this.log });
+    this.nms = await startNms({ bind: c.server.bind, rtmpPort: c.rtmp.port, httpFlvPort: c.rtmp.httpFlvPort, dataDir: c.server.dataDir, maxConnections: c.server.maxConnections, log: this.log });
     this.unboundPlayers = boundPlayerBacklog(c.rtmp.maxPlayerBacklogBytes, this.log);
     this.ingest = new RtmpIngest(c, this.registry, this.log);
     this.ingest.start();

@@ -18,6 +18,8 @@ export const configSchema = z.object({
     bind: z.string().min(1),
     httpPort: port,
     dataDir: z.string().min(1),
+    requestsPerSecond: z.number().min(1).max(100_000),
+    maxConnections: z.number().int().min(8).max(1_000_000),
   }).strict(),
   rtmp: z.object({
     port,
@@ -75,6 +77,7 @@ export const configSchema = z.object({
     connectTimeoutMs: z.number().int().min(1000),
     peerTimeoutMs: z.number().int().min(1000),
     maxViewersPerStream: z.number().int().min(1).max(10_000),
+    offersPerMinute: z.number().min(1).max(100_000),
   }).strict(),
   control: z.object({
     requireAuth: z.enum(['auto', 'on', 'off']),

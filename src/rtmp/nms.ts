@@ -92,6 +92,8 @@ export interface EmbeddedNmsOptions {
   rtmpPort: number;
   httpFlvPort: number;
   dataDir: string;
+  /** Open connections at once per port; more are closed by Node before NMS sees them. */
+  maxConnections: number;
   log: Logger;
 }
 
@@ -116,6 +118,7 @@ export async function startNms(opts: EmbeddedNmsOptions): Promise<NmsInstance> {
   ]);
   await nms.run();
   await listening;
+  for (const server of [nms.rtmpServer.tcpServer, nms.httpServer.httpServer]) if (server) server.maxConnections = opts.maxConnections;
   return nms;
 }
 

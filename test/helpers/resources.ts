@@ -93,3 +93,37 @@ export async function leftovers(baseline: HandleCounts, ports: readonly number[]
 }
 
 export const NO_LEAKS: LeakReport = { children: [], handles: {}, connections: 0 };
+
+/** Addresses listening on a TCP port ("127.0.0.1", "0.0.0.0", "::", ...), from /proc/net/tcp{,6}. */
+export function listeningAddresses(port: number): string[] {
+  const out: string[] = [];
+  for (const [file, v6] of [['/proc/net/tcp', false], ['/proc/net/tcp6', true]] as const) {
+    let text = '';
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols.length < 4 || cols[3] !== '0A') continue;
+      const [hexAddr, hexPort] = cols[1]!.split(':') as [string, string];
+      if (parseInt(hexPort, 16) !== port) continue;
+      out.push(v6 ? ipv6FromProc(hexAddr) : ipv4FromProc(hexAddr));
+    }
+  }
+  return out;
+}
+
+/** /proc/net/tcp writes addresses as host-order (little-endian) 32-bit words in hex. */
+function ipv4FromProc(hex: string): string {
+  return [3, 2, 1, 0].map((i) => parseInt(hex.slice(i * 2, i * 2 + 2), 16)).join('.');
+}
+
+function ipv6FromProc(hex: string): string {
+  const bytes: number[] = [];
+  for (let w = 0; w < 4; w++) for (const i of [3, 2, 1, 0]) bytes.push(parseInt(hex.slice(w * 8 + i * 2, w * 8 + i * 2 + 2), 16));
+  const groups: string[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(((bytes[i]! << 8) | bytes[i + 1]!).toString(16));
+  return groups.join(':').replace(/(^|:)0(:0)+(:|$)/, '::');
+}
