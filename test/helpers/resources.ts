@@ -46,11 +46,17 @@ export function childProcesses(): { pid: number; comm: string }[] {
   return out;
 }
 
-/** TCP connections (not listeners, not TIME_WAIT) with a local port among `ports`, from /proc/net/tcp{,6}. */
-export function openConnections(ports: readonly number[]): number {
-  const wanted = new Set(ports);
-  let n = 0;
-  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+interface TcpRow {
+  readonly address: string;
+  readonly port: number;
+  /** Kernel state in hex: 01 ESTABLISHED, 06 TIME_WAIT, 07 CLOSE, 0A LISTEN, ... */
+  readonly state: string;
+}
+
+/** The local end and state of every TCP socket on this machine, from /proc/net/tcp{,6}. */
+function tcpSockets(): TcpRow[] {
+  const rows: TcpRow[] = [];
+  for (const [file, v6] of [['/proc/net/tcp', false], ['/proc/net/tcp6', true]] as const) {
     let text = '';
     try {
       text = readFileSync(file, 'utf8');
@@ -60,13 +66,18 @@ export function openConnections(ports: readonly number[]): number {
     for (const line of text.split('\n').slice(1)) {
       const cols = line.trim().split(/\s+/);
       if (cols.length < 4) continue;
-      const localPort = parseInt(cols[1]!.split(':')[1]!, 16);
-      const state = cols[3];
-      // 0A LISTEN, 06 TIME_WAIT (the kernel's, not a leak), 07 CLOSE.
-      if (wanted.has(localPort) && state !== '0A' && state !== '06' && state !== '07') n++;
+      const [hexAddr, hexPort] = cols[1]!.split(':') as [string, string];
+      rows.push({ address: v6 ? ipv6FromProc(hexAddr) : ipv4FromProc(hexAddr), port: parseInt(hexPort, 16), state: cols[3]! });
     }
   }
-  return n;
+  return rows;
+}
+
+/** TCP connections (not listeners, not TIME_WAIT) with a local port among `ports`. */
+export function openConnections(ports: readonly number[]): number {
+  const wanted = new Set(ports);
+  // 0A LISTEN, 06 TIME_WAIT (the kernel's, not a leak), 07 CLOSE.
+  return tcpSockets().filter((r) => wanted.has(r.port) && !['0A', '06', '07'].includes(r.state)).length;
 }
 
 export interface LeakReport {
@@ -94,25 +105,9 @@ export async function leftovers(baseline: HandleCounts, ports: readonly number[]
 
 export const NO_LEAKS: LeakReport = { children: [], handles: {}, connections: 0 };
 
-/** Addresses listening on a TCP port ("127.0.0.1", "0.0.0.0", "::", ...), from /proc/net/tcp{,6}. */
+/** Addresses listening on a TCP port ("127.0.0.1", "0.0.0.0", "::", ...). */
 export function listeningAddresses(port: number): string[] {
-  const out: string[] = [];
-  for (const [file, v6] of [['/proc/net/tcp', false], ['/proc/net/tcp6', true]] as const) {
-    let text = '';
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const line of text.split('\n').slice(1)) {
-      const cols = line.trim().split(/\s+/);
-      if (cols.length < 4 || cols[3] !== '0A') continue;
-      const [hexAddr, hexPort] = cols[1]!.split(':') as [string, string];
-      if (parseInt(hexPort, 16) !== port) continue;
-      out.push(v6 ? ipv6FromProc(hexAddr) : ipv4FromProc(hexAddr));
-    }
-  }
-  return out;
+  return tcpSockets().filter((r) => r.port === port && r.state === '0A').map((r) => r.address);
 }
 
 /** /proc/net/tcp writes addresses as host-order (little-endian) 32-bit words in hex. */
