@@ -94,6 +94,48 @@ describe('security: auth, secrets in logs, listeners', () => {
   });
 });
 
+describe('security: stream keys named like Object.prototype members', () => {
+  const PROTO_KEYS = ['constructor', '__proto__', 'toString', 'hasOwnProperty'];
+  let server: ClearcastServer;
+
+  beforeAll(async () => {
+    server = await startTestServer({ rtmp: { auth: { mode: 'on', keys: { studio: PUBLISH_SECRET } } } });
+  });
+
+  afterAll(async () => server?.stop());
+
+  it('are refused like any unknown key (once, before a fix, "constructor" crashed the server before auth)', async () => {
+    for (const key of PROTO_KEYS) {
+      const p = publish(withSecret(server.urls.publish(key), PUBLISH_SECRET), { width: 320, height: 180, seconds: 3 });
+      await p.waitExit();
+      expect(p.child.exitCode, key).not.toBe(0);
+      const res = await fetch(server.urls.whip(key), { method: 'POST', headers: { authorization: `Bearer ${PUBLISH_SECRET}`, 'content-type': 'application/sdp' }, body: 'v=0\r\n' });
+      expect(res.status, key).toBe(401);
+    }
+    expect(server.registry.stats()).toEqual([]);
+    expect((await fetch(`${server.urls.http}/healthz`)).status).toBe(200);
+  });
+
+  it('are ordinary keys to the control plane: state is kept per key and nothing leaks between them', async () => {
+    const { ControlClient } = await import('./helpers/control-client.js');
+    const c = await ControlClient.open(`ws://127.0.0.1:${server.config.server.httpPort}/control`);
+    for (const key of PROTO_KEYS) {
+      const added = await c.request({ type: 'region.add', key, rect: { x: 2, y: 2, width: 10, height: 10 } });
+      expect(added.type, key).toBe('ack');
+      const toggled = await c.request({ type: 'region.enable', key, regionId: added.regionId as string, enabled: false });
+      expect(toggled.type, key).toBe('ack');
+    }
+    for (const key of PROTO_KEYS) {
+      const listed = await c.request({ type: 'regions.list', key });
+      const regions = (listed.state as { regions: { enabled: boolean }[] }).regions;
+      expect(regions, key).toHaveLength(1);
+      expect(regions[0]!.enabled).toBe(false);
+    }
+    expect((await c.request({ type: 'regions.list', key: 'other' })).state).toMatchObject({ regions: [] });
+    await c.close();
+  });
+});
+
 describe('security: rate limits on every HTTP endpoint', () => {
   let server: ClearcastServer;
 

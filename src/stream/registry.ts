@@ -3,6 +3,7 @@ import type { Logger } from '../core/log.js';
 import { PushRelay } from '../egress/rtmp/push-relay.js';
 import { createFilter } from '../filter/factory.js';
 import { StreamPipeline, type StreamStats, type VideoInput } from './pipeline.js';
+import { ownEntry } from '../core/records.js';
 
 export interface StartStreamOptions {
   readonly key: string;
@@ -75,7 +76,7 @@ export class StreamRegistry {
         this.log.error({ err, stream: opts.key }, 'stream start listener failed');
       }
     }
-    const targets = this.config.egress.push[opts.key] ?? [];
+    const targets = ownEntry(this.config.egress.push, opts.key) ?? [];
     const relays = targets.map((target) => new PushRelay({
       source: this.cleanUrl(opts.key),
       target,
