@@ -147,7 +147,7 @@ describe('FilterStage fail-open watchdog', () => {
     await stage.close();
   });
 
-  it('a filter slower than the frame rate is taken out within about a second and retried after the pause', async () => {
+  it('a filter that ignores being behind and stays slower than the frame rate is taken out within about a second, and retried after the pause', async () => {
     const filter = new UnreliableFilter(80); // 80 ms per frame at 30 fps (33 ms budget)
     const rec = recorder();
     const stage = new FilterStage({ filter, windowFrames: 4, maxQueued: 4, degradeAt: 2, log, failOpen, onOutput: rec.onOutput });
@@ -172,6 +172,27 @@ describe('FilterStage fail-open watchdog', () => {
     expect(rec.out.filter((o) => o.at > resumedAt).every((o) => o.filtered)).toBe(true);
     cam.stop();
     await stage.drained();
+    await stage.close();
+  });
+
+  it('a slow filter that reuses its last fill when told it is behind stays in the path', async () => {
+    const filter: Filter = {
+      name: 'cooperative',
+      async process(f, ctx) {
+        await sleep(ctx.behind ? 1 : 80);
+        return { data: Buffer.alloc(f.data.length, 200), degraded: ctx.behind };
+      },
+    };
+    const rec = recorder();
+    const stage = new FilterStage({ filter, windowFrames: 4, maxQueued: 4, degradeAt: 2, log, failOpen, onOutput: rec.onOutput });
+    const cam = camera(stage, 30);
+    await sleep(1800);
+    cam.stop();
+    await stage.drained();
+    const s = stage.stats();
+    expect(s.failOpen.trips).toBe(0);
+    expect(s.degraded).toBeGreaterThan(10);
+    expect(rec.out.every((o) => o.filtered)).toBe(true);
     await stage.close();
   });
 

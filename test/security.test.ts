@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { ClearcastServer } from '../src/server.js';
 import { publish } from './helpers/media.js';
-import { listeningAddresses } from './helpers/resources.js';
+import { MediaStreamTrack } from 'werift';
+import { createPeer } from '../src/webrtc/peer.js';
+import { listeningAddresses, udpBoundAddresses } from './helpers/resources.js';
 import { captureLog, freePort, startTestServer, waitFor, type CapturedLog } from './helpers/server.js';
 
 const PUBLISH_SECRET = 'publish-secret-5e1f';
@@ -41,10 +43,24 @@ describe('security: auth, secrets in logs, listeners', () => {
 
   afterAll(async () => server?.stop());
 
-  it('binds every listener to loopback by default', () => {
+  it('binds every listener to loopback by default, WebRTC media sockets included', async () => {
     const c = server.config;
     expect(c.server.bind).toBe('127.0.0.1');
     for (const port of [c.rtmp.port, c.rtmp.httpFlvPort, c.server.httpPort]) expect(listeningAddresses(port)).toEqual(['127.0.0.1']);
+    // A WHEP viewer's session: our answer offers loopback only, and its UDP socket is bound there.
+    const pc = createPeer(c, ['h264']);
+    pc.addTransceiver(new MediaStreamTrack({ kind: 'video' }), { direction: 'recvonly' });
+    await pc.setLocalDescription(await pc.createOffer());
+    const res = await fetch(server.urls.whep('studio'), { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: pc.localDescription!.sdp });
+    expect(res.status).toBe(201);
+    const candidates = [...(await res.text()).matchAll(/^a=candidate:\S+ \d+ udp \d+ (\S+) (\d+) typ host/gm)].map((m) => ({ address: m[1]!, port: Number(m[2]) }));
+    expect(candidates.length).toBeGreaterThan(0);
+    for (const cand of candidates) {
+      expect(cand.address).toBe('127.0.0.1');
+      expect(udpBoundAddresses(cand.port)).toEqual(['127.0.0.1']);
+    }
+    expect((await fetch(new URL(res.headers.get('location')!, server.urls.http), { method: 'DELETE' })).status).toBe(200);
+    await pc.close();
   });
 
   it('never writes a publish secret, bearer or control token, or push key to the log, whatever happens', async () => {

@@ -47,8 +47,9 @@ const RELAPSE_MS = 30_000;
 const DEFAULT_INTERVAL_MS = 1000 / 30;
 
 /**
- * The filter stage's circuit breaker. A filter that hangs (no answer by the deadline) or is slower
- * than the frame rate for a second is taken out of the path: frames pass unfiltered (fail open),
+ * The filter stage's circuit breaker. A filter that hangs (no answer by the deadline), or that keeps
+ * computing fresh fills slower than the frame rate for a second while told it is behind, is taken
+ * out of the path: frames pass unfiltered (fail open),
  * counted, until a pause has passed and any call still outstanding has settled; then the filter is
  * tried again (it recovers by itself). A filter is never called twice at once, so a late call is
  * waited out, not raced.
@@ -59,7 +60,7 @@ export class FailOpenGuard {
   private retryAfterMs: number;
   private closedAt = performance.now();
   private outstanding: Promise<unknown> | undefined;
-  /** Completed calls since the filter was last (re)admitted: [finished at, duration]. */
+  /** Calls in the last second that ignored being behind: [finished at, duration]. */
   private readonly recent: [number, number][] = [];
   private readonly intervals: number[] = [];
   private lastPts: number | undefined;
@@ -118,15 +119,20 @@ export class FailOpenGuard {
     return first;
   }
 
-  /** A call finished (answered or threw) in `ms`: too many slow ones in a row take the filter out. */
-  completed(ms: number, now = performance.now()): void {
-    this.recent.push([now, ms]);
+  /**
+   * A call finished in `ms`. Only calls that ignored being behind count towards "slow": told to
+   * reuse its last fill, the filter computed a fresh one anyway (or threw). A filter that degrades
+   * when told is already doing what failing open would, and a starved machine slows every call
+   * alike; neither takes the filter out.
+   */
+  completed(ms: number, ignoredBehind: boolean, now = performance.now()): void {
+    if (ignoredBehind) this.recent.push([now, ms]);
     while (this.recent.length && this.recent[0]![0] < now - SLOW_WINDOW_MS) this.recent.shift();
     if (this.openReason !== null || now - this.closedAt < SLOW_WINDOW_MS || this.recent.length < SLOW_MIN_CALLS) return;
     const sorted = this.recent.map(([, d]) => d).sort((a, b) => a - b);
     const median = sorted[sorted.length >> 1]!;
     const budget = this.frameIntervalMs();
-    if (median > budget) this.trip('slow', `median ${median.toFixed(1)} ms per frame over the last second, budget ${budget.toFixed(1)} ms`);
+    if (median > budget) this.trip('slow', `behind, yet ${this.recent.length} fresh fills in the last second, median ${median.toFixed(1)} ms per frame against a ${budget.toFixed(1)} ms budget`);
   }
 
   private trip(reason: FailOpenReason, detail: string, now = performance.now()): void {

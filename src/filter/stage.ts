@@ -110,6 +110,7 @@ export class FilterStage {
     const filter = this.opts.filter;
     const t0 = performance.now();
     let timedOut = false;
+    let degraded = false;
     try {
       const pending = filter.process(frame, { window: this.window, behind });
       // Only an asynchronous filter can be given up on; a synchronous one has already answered.
@@ -120,7 +121,8 @@ export class FilterStage {
         return frame.data;
       }
       if (result.data.length !== frame.data.length) throw new Error(`filter ${filter.name} returned ${result.data.length} bytes for a ${frame.data.length}-byte frame`);
-      if (result.degraded) this.counters.degraded++;
+      degraded = result.degraded;
+      if (degraded) this.counters.degraded++;
       return result.data;
     } catch (err) {
       this.counters.filterErrors++;
@@ -133,7 +135,7 @@ export class FilterStage {
     } finally {
       const ms = performance.now() - t0;
       this.filterMs.add(ms);
-      if (!timedOut) this.guard.completed(ms);
+      if (!timedOut) this.guard.completed(ms, behind && !degraded);
     }
   }
 

@@ -53,10 +53,10 @@ interface TcpRow {
   readonly state: string;
 }
 
-/** The local end and state of every TCP socket on this machine, from /proc/net/tcp{,6}. */
-function tcpSockets(): TcpRow[] {
+/** The local end and state of every TCP (or UDP) socket on this machine, from /proc/net/tcp{,6}. */
+function tcpSockets(proto: 'tcp' | 'udp' = 'tcp'): TcpRow[] {
   const rows: TcpRow[] = [];
-  for (const [file, v6] of [['/proc/net/tcp', false], ['/proc/net/tcp6', true]] as const) {
+  for (const [file, v6] of [[`/proc/net/${proto}`, false], [`/proc/net/${proto}6`, true]] as const) {
     let text = '';
     try {
       text = readFileSync(file, 'utf8');
@@ -104,6 +104,11 @@ export async function leftovers(baseline: HandleCounts, ports: readonly number[]
 }
 
 export const NO_LEAKS: LeakReport = { children: [], handles: {}, connections: 0 };
+
+/** Addresses a UDP port is bound to ("127.0.0.1", "0.0.0.0", ...). */
+export function udpBoundAddresses(port: number): string[] {
+  return tcpSockets('udp').filter((r) => r.port === port).map((r) => r.address);
+}
 
 /** Addresses listening on a TCP port ("127.0.0.1", "0.0.0.0", "::", ...). */
 export function listeningAddresses(port: number): string[] {
