@@ -186,6 +186,13 @@ export function boundPlayerBacklog(limitBytes: number, log: Logger): () => void 
   return () => nmsEvents.off('postPlay', onPostPlay);
 }
 
+/** Players (RTMP or HTTP-FLV clients, not our own taps) attached to /app/name, live or waiting for it. */
+export function playerCount(app: string, name: string): number {
+  const broadcast = Context.broadcasts.get(`/${app}/${name}`);
+  if (!broadcast) return 0;
+  return [...broadcast.subscribers.values()].filter((s) => !isInternalSession(s) && s.ip !== '').length;
+}
+
 export interface TagTap {
   close(): void;
 }
