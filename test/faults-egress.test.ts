@@ -26,11 +26,13 @@ describe('faults: egress that stops reading', () => {
   let publisher: FfmpegProcess;
   let healthyPort: number;
   let frozenPort: number;
+  let deadPort: number;
 
   beforeAll(async () => {
     baseline = activeHandles();
     healthyPort = await freePort();
     frozenPort = await freePort();
+    deadPort = await freePort(); // nothing ever listens there
     log = captureLog('info');
     server = await startTestServer({
       rtmp: { maxPlayerBacklogBytes: BACKLOG_LIMIT },
@@ -38,7 +40,7 @@ describe('faults: egress that stops reading', () => {
       // Noise at a high bitrate: a stalled reader's backlog passes the bound in seconds.
       encoder: { videoBitrateKbps: 12000 },
       egress: {
-        push: { busy: [`rtmp://127.0.0.1:${healthyPort}/app/${PUSH_KEY}`, `rtmp://127.0.0.1:${frozenPort}/app/${PUSH_KEY}`] },
+        push: { busy: [`rtmp://127.0.0.1:${healthyPort}/app/${PUSH_KEY}`, `rtmp://127.0.0.1:${frozenPort}/app/${PUSH_KEY}`, `rtmp://127.0.0.1:${deadPort}/app/${PUSH_KEY}`] },
         retryInitialDelayMs: 300, retryMaxDelayMs: 1000,
       },
     }, log.logger);
@@ -55,6 +57,20 @@ describe('faults: egress that stops reading', () => {
     await publisher?.kill();
     await server?.stop();
     expect(await leftovers(baseline, ports)).toEqual(NO_LEAKS);
+  });
+
+  it('a destination that is down is retried with exponential backoff and jitter, capped', async () => {
+    const delays = (): number[] => log.find(/push destination failed; retrying/).filter((l) => String(l.push).includes(`:${deadPort}/`)).map((l) => Number(l.retryInMs));
+    await waitFor('four retries', () => delays().length >= 4 || undefined, 20_000);
+    // 300 ms doubling, capped at 1000 ms, each +-20%.
+    const nominal = [300, 600, 1000, 1000];
+    delays().slice(0, 4).forEach((d, i) => {
+      expect(d).toBeGreaterThanOrEqual(nominal[i]! * 0.8);
+      expect(d).toBeLessThanOrEqual(nominal[i]! * 1.2);
+    });
+    // Jitter: relays retrying together do not stay in step.
+    expect(delays().slice(0, 4).some((d, i) => d !== nominal[i])).toBe(true);
+    expect(server.registry.get('busy')!.stats().state).toBe('running');
   });
 
   it('a viewer that never reads is cut off at rtmp.maxPlayerBacklogBytes; a reading viewer is not', async () => {

@@ -219,6 +219,8 @@ describe('faults: bad input and a hung filter, beside a healthy stream', () => {
     await waitFor('clean frames after the hang', () => pipeline.stats().framesEncoded > encodedAtHang + 3, 1000, 20);
     expect(performance.now() - hungAt).toBeLessThan(1000);
     expect(pipeline.stats().failOpen).toMatchObject({ active: true, reason: 'timeout', timeouts: 1 });
+    // Memory stayed bounded while the call hung: the filter queue never outgrew its bound.
+    expect(pipeline.stats().queues.filterQueue).toBeLessThanOrEqual(server.config.pipeline.maxQueuedFrames);
     const metrics = await (await fetch(`${server.urls.http}/metrics`)).text();
     expect(metrics).toMatch(/clearcast_filter_failopen\{stream="steady"\} 1/);
     expect(metrics).toMatch(/clearcast_filter_timeouts_total\{stream="steady"\} 1/);
