@@ -1,7 +1,9 @@
 import { z } from 'zod';
 
 // Stream keys become RTMP paths and file names: the same alphabet node-media-server accepts.
-export const streamKeySchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a stream key of 1-64 letters, digits, "_" or "-"');
+export const streamKeySchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a stream key of 1-64 letters, digits, "_" or "-"')
+  // JSON parsers (ours, zod's) drop a "__proto__" key: state kept for it would vanish on restart.
+  .refine((k) => k !== '__proto__', 'the stream key "__proto__" is reserved');
 
 const port = z.number().int().min(1).max(65535);
 

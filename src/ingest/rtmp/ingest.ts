@@ -31,7 +31,8 @@ export class RtmpIngest {
     if (session.streamApp !== ingestApp) return `unknown application "${session.streamApp}"; publish to /${ingestApp}/<key>`;
     const key = session.streamName;
     // NMS already refuses path characters; the length limit and the one alphabet are ours.
-    if (!streamKeySchema.safeParse(key).success) return `stream key ${JSON.stringify(String(key).slice(0, 80))} is not valid: 1-64 letters, digits, "_" or "-"`;
+    const valid = streamKeySchema.safeParse(key);
+    if (!valid.success) return `stream key ${JSON.stringify(String(key).slice(0, 80))} is not valid: ${valid.error.issues[0]?.message ?? 'bad key'}`;
     // Secret first: a stranger learns nothing about which keys are live.
     return publishSecretError(this.config, key, session.streamQuery?.secret) ?? this.registry.admissionError(key);
   }
