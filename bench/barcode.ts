@@ -6,6 +6,9 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { yuv420pLayout } from '../src/core/frame.js';
 import { PROJECT_ROOT } from '../src/core/paths.js';
+import { get as httpGet, type IncomingMessage } from 'node:http';
+import { FrameDecoder } from '../src/media/decoder.js';
+import { FfmpegProcess } from '../src/media/ffmpeg.js';
 import type { StreamPipeline, StreamStats } from '../src/stream/pipeline.js';
 
 const BITS = 16;
@@ -27,6 +30,9 @@ export function readBarcode(y: Buffer, width: number): number {
   return index;
 }
 
+/** Barcodes carry 16 bits: frame indices wrap every 65536 frames (36 min at 30 fps). */
+export const BARCODE_CODES = 1 << BITS;
+
 /** A yuv420p frame: a moving gradient (so the encoder has real work) under the barcode of `index`. */
 export function barcodeFrame(frameSize: number, width: number, height: number, index: number): Buffer {
   const frame = Buffer.alloc(frameSize, 128);
@@ -36,6 +42,78 @@ export function barcodeFrame(frameSize: number, width: number, height: number, i
 }
 
 export { percentile } from '../src/core/stats.js';
+
+/**
+ * Decodes a stream (RTMP or HTTP-FLV) with low-delay flags and records when each barcode index
+ * first shows up. `unwrap` maps the 16-bit code back to a frame index (long runs wrap it).
+ */
+export function barcodeReceiver(url: string, width: number, height: number, arrivals: Map<number, number>, unwrap: (code: number) => number = (c) => c): FfmpegProcess {
+  const size = yuv420pLayout(width, height).frameSize;
+  const proc = new FfmpegProcess({
+    name: `receiver ${url}`,
+    // As the pipeline's own decoder (src/media/decoder.ts): no '-fflags nobuffer' (it discards the
+    // first keyframe, so nothing decodes for a GOP); every frame out as decoded (-fps_mode passthrough:
+    // rawvideo's default constant rate holds each frame for the next and drops or repeats some); each
+    // flushed whole (-flush_packets: its last bytes would wait in a 32 KiB buffer for the next frame).
+    args: ['-loglevel', 'error', '-flags', 'low_delay', '-probesize', '32', '-analyzeduration', '0', '-threads', '1',
+      '-i', url, '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-fps_mode', 'passthrough', '-flush_packets', '1', 'pipe:1'],
+  });
+  let pending: Buffer[] = [];
+  let have = 0;
+  proc.child.stdout!.on('data', (chunk: Buffer) => {
+    pending.push(chunk);
+    have += chunk.length;
+    while (have >= size) {
+      const all = Buffer.concat(pending);
+      const index = unwrap(readBarcode(all.subarray(0, size), width));
+      if (!arrivals.has(index)) arrivals.set(index, performance.now());
+      pending = [all.subarray(size)];
+      have -= size;
+    }
+  });
+  return proc;
+}
+
+/**
+ * A viewer of an HTTP-FLV stream whose every frame is counted, the last one included: the body is
+ * piped into the pipeline's own decoder (FrameDecoder), and stop() ends its input so the decoder
+ * flushes. An ffmpeg RTMP receiver holds a stream's last frame until more data comes, and a live
+ * stream that ends sends none.
+ */
+export function barcodeFlvReceiver(url: string, width: number, arrivals: Map<number, number>, unwrap: (code: number) => number = (c) => c): { stop(): Promise<void> } {
+  const decoder = new FrameDecoder({
+    name: `viewer ${url}`,
+    inputArgs: ['-f', 'flv', '-i', 'pipe:0'],
+    lowDelay: true,
+    onFrame: (frame) => {
+      const index = unwrap(readBarcode(frame.data, width));
+      if (!arrivals.has(index)) arrivals.set(index, performance.now());
+    },
+  });
+  let response: IncomingMessage | undefined;
+  const req = httpGet(url, (res) => {
+    response = res;
+    res.on('data', (chunk: Buffer) => decoder.write(chunk));
+  });
+  req.on('error', () => {});
+  return {
+    stop: async () => {
+      response?.destroy();
+      req.destroy();
+      decoder.endInput();
+      await decoder.finished();
+    },
+  };
+}
+
+/** An RTMP publisher as OBS would be: raw frames on stdin, x264 zerolatency, 3 Mbit/s, keyframe every 2 s. */
+export function barcodePublisher(url: string, o: { width: number; height: number; fps: number }): FfmpegProcess {
+  return new FfmpegProcess({
+    name: 'publisher',
+    args: ['-loglevel', 'error', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${o.width}x${o.height}`, '-framerate', String(o.fps), '-i', 'pipe:0',
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', String(o.fps * 2), '-b:v', '3000k', '-f', 'flv', url],
+  });
+}
 
 export const r1 = (v: number): number => Math.round(v * 10) / 10;
 

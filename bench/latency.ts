@@ -14,42 +14,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { InvalidArgumentError, Option } from 'commander';
 import { defaultsWith } from '../src/config/load.js';
-import { yuv420pLayout } from '../src/core/frame.js';
 import { createLogger } from '../src/core/log.js';
 import { PROJECT_ROOT } from '../src/core/paths.js';
 import { demoGeometry } from '../src/demo/source.js';
-import { FfmpegProcess } from '../src/media/ffmpeg.js';
 import { ClearcastServer } from '../src/server.js';
 import { freePort } from '../src/core/net.js';
-import { latencyBenchCommand, percentile, r1, readBarcode, sendPaced } from './barcode.js';
+import { barcodePublisher, barcodeReceiver, latencyBenchCommand, percentile, r1, sendPaced } from './barcode.js';
 
 /** Seconds at the start left out of every figure: decoder probing and x264 start-up. */
 const WARMUP_S = 2;
-
-/** Decodes a stream and records when each barcode index first shows up. */
-function receiver(url: string, width: number, height: number, arrivals: Map<number, number>): FfmpegProcess {
-  const size = yuv420pLayout(width, height).frameSize;
-  const proc = new FfmpegProcess({
-    name: `receiver ${url}`,
-    args: ['-loglevel', 'error', '-fflags', 'nobuffer', '-flags', 'low_delay', '-probesize', '32', '-analyzeduration', '0', '-threads', '1',
-      '-i', url, '-f', 'rawvideo', '-pix_fmt', 'yuv420p', 'pipe:1'],
-  });
-  let pending: Buffer[] = [];
-  let have = 0;
-  proc.child.stdout!.on('data', (chunk: Buffer) => {
-    pending.push(chunk);
-    have += chunk.length;
-    while (have >= size) {
-      const all = Buffer.concat(pending);
-      const frame = all.subarray(0, size);
-      const index = readBarcode(frame, width);
-      if (!arrivals.has(index)) arrivals.set(index, performance.now());
-      pending = [all.subarray(size)];
-      have -= size;
-    }
-  });
-  return proc;
-}
 
 interface ModeResult {
   mode: string;
@@ -89,13 +62,9 @@ async function runMode(mode: Mode, o: { seconds: number; width: number; height: 
   const key = 'latency';
   const original = new Map<number, number>();
   const clean = new Map<number, number>();
-  const rx = [receiver(server.urls.publish(key), o.width, o.height, original), receiver(server.urls.cleanRtmp(key), o.width, o.height, clean)];
+  const rx = [barcodeReceiver(server.urls.publish(key), o.width, o.height, original), barcodeReceiver(server.urls.cleanRtmp(key), o.width, o.height, clean)];
   await new Promise((r) => setTimeout(r, 500));
-  const pub = new FfmpegProcess({
-    name: 'publisher',
-    args: ['-loglevel', 'error', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${o.width}x${o.height}`, '-framerate', String(o.fps), '-i', 'pipe:0',
-      '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', String(o.fps * 2), '-b:v', '3000k', '-f', 'flv', server.urls.publish(key)],
-  });
+  const pub = barcodePublisher(server.urls.publish(key), o);
   const { sent, stats } = await sendPaced(o, WARMUP_S, (frame) => pub.write(frame), () => server.registry.get(key));
   pub.endInput();
   await pub.waitExit();

@@ -8,6 +8,7 @@ import { createFilter } from './filter/factory.js';
 import { killAllChildren } from './media/ffmpeg.js';
 import { processFile } from './process/offline.js';
 import { ClearcastServer, serverUrls } from './server.js';
+import { ownEntry } from './core/records.js';
 
 interface CommonFlags {
   config?: string;
@@ -50,7 +51,7 @@ function configFrom(flags: CommonFlags, extra: Record<string, unknown> = {}): Co
 /** Regions that make the demo clean out of the box: the demo draws its overlays at known places. */
 function demoRegions(config: Config): Record<string, unknown> {
   const g = demoGeometry(config.demo.width, config.demo.height);
-  const existing = config.pipeline.regions[config.demo.key] ?? [];
+  const existing = ownEntry(config.pipeline.regions, config.demo.key) ?? [];
   return { regions: { ...config.pipeline.regions, [config.demo.key]: [...existing, { ...g.logo, id: 'demo-logo' }, { ...g.subtitles, id: 'demo-subtitles' }] } };
 }
 

@@ -9,7 +9,7 @@ import { WhepEgress } from './egress/whep/whep-egress.js';
 import { RtmpIngest } from './ingest/rtmp/ingest.js';
 import { WhipIngest } from './ingest/whip/whip-ingest.js';
 import { killAllChildren } from './media/ffmpeg.js';
-import { startNms } from './rtmp/nms.js';
+import { boundPlayerBacklog, startNms } from './rtmp/nms.js';
 import { StreamRegistry } from './stream/registry.js';
 import { OpusRelay } from './webrtc/opus-relay.js';
 import { AacToOpus } from './egress/whep/aac-to-opus.js';
@@ -62,6 +62,7 @@ export class ClearcastServer {
   readonly whep: WhepEgress;
   private nms: Awaited<ReturnType<typeof startNms>> | undefined;
   private http: Server | undefined;
+  private unboundPlayers: (() => void) | undefined;
 
   constructor(readonly config: Config, readonly log: Logger) {
     this.urls = serverUrls(config);
@@ -82,7 +83,8 @@ export class ClearcastServer {
 
   async start(): Promise<void> {
     const c = this.config;
-    this.nms = await startNms({ bind: c.server.bind, rtmpPort: c.rtmp.port, httpFlvPort: c.rtmp.httpFlvPort, dataDir: c.server.dataDir, log: this.log });
+    this.nms = await startNms({ bind: c.server.bind, rtmpPort: c.rtmp.port, httpFlvPort: c.rtmp.httpFlvPort, dataDir: c.server.dataDir, maxConnections: c.server.maxConnections, log: this.log });
+    this.unboundPlayers = boundPlayerBacklog(c.rtmp.maxPlayerBacklogBytes, this.log);
     this.ingest = new RtmpIngest(c, this.registry, this.log);
     this.ingest.start();
     this.hub = new ControlHub({
@@ -97,6 +99,7 @@ export class ClearcastServer {
 
   async stop(): Promise<void> {
     this.ingest?.stop();
+    this.unboundPlayers?.();
     await Promise.all([this.whip.closeAll(), this.whep.closeAll()]);
     await this.registry.closeAll();
     this.hub?.close();

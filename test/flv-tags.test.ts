@@ -22,3 +22,27 @@ describe('FLV tag inspection', () => {
     expect(inspectFlvTag(videoTag({ dts: 1000, key: false, avcType: 1, cts: -33 })).pts).toBe(967);
   });
 });
+
+describe('FLV video codec names', () => {
+  const tagWith = (body: number[]): Buffer => {
+    const tag = Buffer.alloc(11 + Math.max(body.length, 8) + 4);
+    tag[0] = 9;
+    tag.writeUIntBE(Math.max(body.length, 8), 1, 3);
+    Buffer.from(body).copy(tag, 11);
+    return tag;
+  };
+  it('names classic codec ids, enhanced-RTMP FourCCs and unknown ones', () => {
+    expect(inspectFlvTag(tagWith([0x17, 1])).codec).toBe('H.264');
+    expect(inspectFlvTag(tagWith([0x12, 0])).codec).toBe('Sorenson H.263 (FLV1)');
+    expect(inspectFlvTag(tagWith([0x14, 0])).codec).toBe('VP6');
+    expect(inspectFlvTag(tagWith([0x1c, 1])).codec).toBe('HEVC');
+    expect(inspectFlvTag(tagWith([0x90, ...Buffer.from('hvc1')])).codec).toBe('HEVC');
+    expect(inspectFlvTag(tagWith([0x90, ...Buffer.from('av01')])).codec).toBe('AV1');
+    expect(inspectFlvTag(tagWith([0x1f, 0])).codec).toBe('unknown (FLV codec id 15)');
+    expect(inspectFlvTag(tagWith([0x90, ...Buffer.from('xyz!')])).codec).toBe('unknown (FourCC "xyz!")');
+  });
+  it('reads a tag too short to have a header without throwing', () => {
+    expect(inspectFlvTag(Buffer.from([9, 0, 0]))).toMatchObject({ type: 9, keyframe: false, isConfig: false });
+    expect(inspectFlvTag(Buffer.alloc(0)).codec).toBeUndefined();
+  });
+});

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 
 // Stream keys become RTMP paths and file names: the same alphabet node-media-server accepts.
-export const streamKeySchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a stream key of 1-64 letters, digits, "_" or "-"');
+export const streamKeySchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a stream key of 1-64 letters, digits, "_" or "-"')
+  // JSON parsers (ours, zod's) drop a "__proto__" key: state kept for it would vanish on restart.
+  .refine((k) => k !== '__proto__', 'the stream key "__proto__" is reserved');
 
 const port = z.number().int().min(1).max(65535);
 
@@ -18,6 +20,8 @@ export const configSchema = z.object({
     bind: z.string().min(1),
     httpPort: port,
     dataDir: z.string().min(1),
+    requestsPerSecond: z.number().min(1).max(100_000),
+    maxConnections: z.number().int().min(8).max(1_000_000),
   }).strict(),
   rtmp: z.object({
     port,
@@ -29,13 +33,20 @@ export const configSchema = z.object({
       keys: z.record(streamKeySchema, z.string().min(8, 'a secret of at least 8 characters')),
     }).strict(),
     stallTimeoutMs: z.number().int().min(500),
+    maxPlayerBacklogBytes: z.number().int().min(65_536),
   }).strict().refine((r) => r.ingestApp !== r.cleanApp, { message: 'ingestApp and cleanApp must differ', path: ['cleanApp'] }),
   pipeline: z.object({
     filter: z.enum(['manual', 'passthrough', 'auto']),
+    maxStreams: z.number().int().min(1).max(1000),
     windowFrames: z.number().int().min(1).max(300),
     maxQueuedFrames: z.number().int().min(1).max(120),
     degradeAtQueuedFrames: z.number().int().min(1),
     maxDecoderBacklogBytes: z.number().int().min(100_000),
+    failOpen: z.object({
+      deadlineMs: z.number().int().min(10).max(10_000),
+      retryAfterMs: z.number().int().min(100),
+      maxRetryAfterMs: z.number().int().min(100),
+    }).strict().refine((f) => f.retryAfterMs <= f.maxRetryAfterMs, { message: 'must not exceed pipeline.failOpen.maxRetryAfterMs', path: ['retryAfterMs'] }),
     regions: z.record(z.union([z.literal('*'), streamKeySchema]), z.array(rectSchema)),
     auto: z.object({
       sampleEvery: z.number().int().min(1).max(30),
@@ -69,6 +80,7 @@ export const configSchema = z.object({
     connectTimeoutMs: z.number().int().min(1000),
     peerTimeoutMs: z.number().int().min(1000),
     maxViewersPerStream: z.number().int().min(1).max(10_000),
+    offersPerMinute: z.number().min(1).max(100_000),
   }).strict(),
   control: z.object({
     requireAuth: z.enum(['auto', 'on', 'off']),

@@ -7,6 +7,7 @@ import { handleSdpRoute, type SdpEndpoint } from '../webrtc/http.js';
 import { roleOf } from './auth.js';
 import type { ControlHub } from './control-hub.js';
 import type { StreamMetrics } from './metrics.js';
+import { ClientRateLimiter } from './rate-limit.js';
 import { staticAsset } from './static.js';
 
 export interface HttpServerOptions {
@@ -25,6 +26,11 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
+/** Rate limits are per client address (behind a reverse proxy, all clients share the proxy's). */
+function clientOf(req: IncomingMessage): string {
+  return req.socket.remoteAddress ?? 'unknown';
+}
+
 const UNAUTHORISED = { error: 'a read or admin token is required: ?token=... or Authorization: Bearer ...' };
 
 /**
@@ -35,9 +41,18 @@ const UNAUTHORISED = { error: 'a read or admin token is required: ?token=... or 
 export function startHttpServer(opts: HttpServerOptions): Promise<Server> {
   const started = Date.now();
   const { config, registry } = opts;
+  // Every request and WebSocket upgrade counts, whatever its path; offers (a peer connection each) also count apart.
+  const requests = new ClientRateLimiter(config.server.requestsPerSecond);
+  const offersPerMinute = config.webrtc.offersPerMinute;
+  const offers = new ClientRateLimiter(offersPerMinute / 60, Math.max(1, Math.ceil(offersPerMinute / 2)));
+  const sdpLimits = { maxSdpBytes: config.webrtc.maxSdpBytes, allowOffer: (req: IncomingMessage) => offers.take(clientOf(req)) };
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (!requests.take(clientOf(req))) {
+      res.setHeader('retry-after', '1');
+      return sendJson(res, 429, { error: `rate limit: at most ${config.server.requestsPerSecond} requests per second per client (server.requestsPerSecond)` });
+    }
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (await handleSdpRoute(req, res, url.pathname, opts.sdp, config.webrtc.maxSdpBytes)) return;
+    if (await handleSdpRoute(req, res, url.pathname, opts.sdp, sdpLimits)) return;
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: `method ${req.method} not allowed` });
     const path = url.pathname;
     if (path === '/healthz') {
@@ -77,6 +92,7 @@ export function startHttpServer(opts: HttpServerOptions): Promise<Server> {
     const refuse = (status: string): void => {
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
+    if (!requests.take(clientOf(req))) return refuse('429 Too Many Requests');
     if (url.pathname !== '/control') return refuse('404 Not Found');
     const role = roleOf(config, req, url);
     if (!role) return refuse('401 Unauthorized');
@@ -84,6 +100,7 @@ export function startHttpServer(opts: HttpServerOptions): Promise<Server> {
   });
   server.headersTimeout = 10_000;
   server.requestTimeout = 15_000;
+  server.maxConnections = config.server.maxConnections;
   const port = config.server.httpPort;
   return new Promise((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => reject(new Error(`HTTP port ${port} cannot be opened: ${err.code === 'EADDRINUSE' ? 'already in use' : err.message}`)));

@@ -46,6 +46,10 @@ export class StreamMetrics {
     counter('clearcast_frames_dropped_total', 'Frames dropped to keep latency bounded.', (s) => s.dropped);
     counter('clearcast_frames_degraded_total', 'Frames whose fill was reused because the filter was behind.', (s) => s.degraded);
     counter('clearcast_filter_errors_total', 'Filter failures (the frame passed through unfiltered).', (s) => s.filterErrors);
+    counter('clearcast_filter_timeouts_total', 'Filter calls that missed pipeline.failOpen.deadlineMs (the frame passed through unfiltered).', (s) => s.failOpen.timeouts);
+    counter('clearcast_filter_failopen_trips_total', 'Times the filter was taken out of the path because it hung or could not keep up.', (s) => s.failOpen.trips);
+    counter('clearcast_filter_failopen_frames_total', 'Frames passed unfiltered while the filter was out of the path.', (s) => s.failOpen.frames);
+    gauge('clearcast_filter_failopen', '1 while the filter is out of the path (hung or too slow) and frames pass unfiltered.', (s) => (s.failOpen.active ? 1 : 0));
     gauge('clearcast_stream_running', '1 while the stream pipeline runs, 0 while it starts or drains.', (s) => (s.state === 'running' ? 1 : 0));
     gauge('clearcast_stream_bypass', '1 while the operator bypasses the filter.', (s) => (s.bypass ? 1 : 0));
     gauge('clearcast_fps_in', 'Decoded frames per second.', (s) => s.fpsIn);

@@ -9,7 +9,8 @@ const coord = z.number().int().min(0).max(8192);
 const size = z.number().int().min(2).max(8192);
 export const rectMessageSchema = z.object({ x: coord, y: coord, width: size, height: size }).strict();
 
-const regionId = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'a region id of 1-64 letters, digits, "_", ".", ":" or "-"');
+const regionId = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'a region id of 1-64 letters, digits, "_", ".", ":" or "-"')
+  .refine((id) => id !== '__proto__', 'the region id "__proto__" is reserved');
 const settingValue = z.union([z.number(), z.boolean(), z.string().max(200)]);
 export const settingsSchema = z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,39}$/, 'a setting name'), settingValue)
   .refine((s) => Object.keys(s).length <= 32, 'at most 32 settings');

@@ -9,6 +9,7 @@ import type { Filter, FilterSettings, Region } from '../filter/filter.js';
 import type { StreamPipeline } from '../stream/pipeline.js';
 import { rectMessageSchema, settingsSchema } from './protocol.js';
 import { JsonStateFile } from './state-file.js';
+import { ownEntry, setOwnEntry } from '../core/records.js';
 
 const zoneSchema = z.object({ id: z.string(), rect: rectMessageSchema, enabled: z.boolean() }).strict();
 const keyControlsSchema = z.object({
@@ -68,21 +69,21 @@ export class StreamControls {
   }
 
   private controls(key: string): KeyControls {
-    return this.streams[key] ?? empty();
+    return ownEntry(this.streams, key) ?? empty();
   }
 
   /** Applies a change and writes it to disk before anyone is told it happened. */
   private change(key: string, mutate: (c: KeyControls) => void): void {
     const c = structuredClone(this.controls(key));
     mutate(c);
-    this.streams[key] = c;
+    setOwnEntry(this.streams, key, c);
     this.file.save({ version: 1, streams: this.streams });
   }
 
   /** Manual regions for the filter: configured ones (with operator toggles) plus operator-added ones. */
   manualRegions(key: string): Region[] {
     const c = this.controls(key);
-    const fromConfig = configuredRegions(this.config, key).map((r) => ({ ...r, enabled: c.overrides[r.id] ?? r.enabled }));
+    const fromConfig = configuredRegions(this.config, key).map((r) => ({ ...r, enabled: ownEntry(c.overrides, r.id) ?? r.enabled }));
     return [...fromConfig, ...c.added.map((z) => ({ id: z.id, kind: 'manual' as const, rect: z.rect, enabled: z.enabled }))];
   }
 
@@ -93,7 +94,7 @@ export class StreamControls {
       id: r.id, kind: r.kind, source: configIds.has(r.id) ? 'config' : 'control', rect: r.rect, enabled: r.enabled,
     }));
     const detected = (filter?.detectedRegions?.() ?? []).map((r): RegionView => ({
-      id: r.id, kind: r.kind, source: 'detector', rect: r.rect, enabled: c.overrides[r.id] ?? r.enabled,
+      id: r.id, kind: r.kind, source: 'detector', rect: r.rect, enabled: ownEntry(c.overrides, r.id) ?? r.enabled,
       ...(r.confidence !== undefined ? { confidence: r.confidence } : {}),
       ...(r.state !== undefined ? { state: r.state } : {}),
     }));
@@ -108,7 +109,7 @@ export class StreamControls {
       const own = view.kind === 'exclusion' ? c.exclusions : c.added;
       const zone = own.find((z) => z.id === id);
       if (zone) zone.enabled = enabled;
-      else c.overrides[id] = enabled;
+      else setOwnEntry(c.overrides, id, enabled);
     });
   }
 

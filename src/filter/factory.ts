@@ -4,10 +4,11 @@ import { PassThroughFilter } from './filter.js';
 import { AutoFilter, type LearnedState } from './auto-filter.js';
 import type { DetectionMemory } from './detect/memory.js';
 import { ManualRegionFilter } from './manual-region-filter.js';
+import { ownEntry } from '../core/records.js';
 
 /** Manual regions for a stream: those for every stream ("*") plus the stream's own. */
 export function configuredRegions(config: Config, key: string): Region[] {
-  const rects = [...(config.pipeline.regions['*'] ?? []), ...(key !== '*' ? config.pipeline.regions[key] ?? [] : [])];
+  const rects = [...(config.pipeline.regions['*'] ?? []), ...(key !== '*' ? ownEntry(config.pipeline.regions, key) ?? [] : [])];
   return rects.map((r, i) => ({
     id: r.id ?? `manual-${i}`,
     kind: 'manual' as const,

@@ -66,6 +66,12 @@ export interface Filter {
   detectedRegions?(): readonly Region[];
   /** Operator controls; a filter without detection has nothing to apply them to. */
   setControls?(controls: FilterControls): void;
+  /**
+   * The stage stopped waiting for the call in progress (it missed pipeline.failOpen.deadlineMs) and
+   * will not call again until that call settles. A filter working elsewhere (a worker thread) may
+   * abort or restart that work here, settling the late call so the filter is back sooner.
+   */
+  cancel?(): void;
   close?(): void | Promise<void>;
 }
 

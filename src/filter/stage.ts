@@ -2,7 +2,8 @@ import { setImmediate as yieldToIo } from 'node:timers/promises';
 import type { VideoFrame } from '../core/frame.js';
 import type { Logger } from '../core/log.js';
 import { RecentSamples } from '../core/stats.js';
-import type { Filter } from './filter.js';
+import { FailOpenGuard, TIMED_OUT, withTimeout, type FailOpenState } from './fail-open.js';
+import type { Filter, FilterResult } from './filter.js';
 import { FrameWindow } from './frame-window.js';
 
 export interface FilterStageOptions {
@@ -16,6 +17,8 @@ export interface FilterStageOptions {
   readonly onOutput: (frame: VideoFrame, data: Buffer) => void;
   /** Lateness further down (the encoder): it too makes the filter reuse its last fill. */
   readonly downstreamBehind?: () => boolean;
+  /** When a hung or too slow filter is taken out of the path (fail open), and for how long. */
+  readonly failOpen: { readonly deadlineMs: number; readonly retryAfterMs: number; readonly maxRetryAfterMs: number };
 }
 
 export interface FilterStageStats {
@@ -25,6 +28,7 @@ export interface FilterStageStats {
   degraded: number;
   filterErrors: number;
   bypassed: number;
+  failOpen: FailOpenState;
   queueDepth: number;
   filterMsP50: number;
   filterMsP99: number;
@@ -33,13 +37,15 @@ export interface FilterStageStats {
 /**
  * Owns the filter, its bounded input queue and the sliding window. Falling behind costs quality
  * first (the filter reuses its last fill, counted as degraded) and frames last (oldest waiting
- * frame dropped, counted). A filter that throws never stops the picture: the frame goes out
- * unfiltered (fail open) and the error is counted.
+ * frame dropped, counted). A filter never stops the picture: a frame it throws on goes out
+ * unfiltered (counted), and one that hangs or stays slower than the frame rate is taken out of the
+ * path for a while by the FailOpenGuard (frames unfiltered, counted, then the filter is retried).
  */
 export class FilterStage {
   private readonly queue: VideoFrame[] = [];
   private readonly window: FrameWindow;
   private readonly filterMs = new RecentSamples(600);
+  private readonly guard: FailOpenGuard;
   private running = false;
   private idle: Promise<void> = Promise.resolve();
   private lastErrorLogAt = -Infinity;
@@ -49,6 +55,7 @@ export class FilterStage {
 
   constructor(private readonly opts: FilterStageOptions) {
     this.window = new FrameWindow(opts.windowFrames);
+    this.guard = new FailOpenGuard({ ...opts.failOpen, log: opts.log });
   }
 
   get filter(): Filter {
@@ -98,28 +105,44 @@ export class FilterStage {
       this.counters.bypassed++;
       return frame.data;
     }
+    this.guard.observeFrame(frame.ptsMs);
+    if (!this.guard.admit()) return frame.data;
+    const filter = this.opts.filter;
     const t0 = performance.now();
+    let timedOut = false;
+    let degraded = false;
     try {
-      const result = await this.opts.filter.process(frame, { window: this.window, behind });
-      if (result.data.length !== frame.data.length) throw new Error(`filter ${this.opts.filter.name} returned ${result.data.length} bytes for a ${frame.data.length}-byte frame`);
-      if (result.degraded) this.counters.degraded++;
+      const pending = filter.process(frame, { window: this.window, behind });
+      // Only an asynchronous filter can be given up on; a synchronous one has already answered.
+      const result: FilterResult | typeof TIMED_OUT = isThenable(pending) ? await this.guard.within(pending) : pending;
+      if (result === TIMED_OUT) {
+        timedOut = true;
+        filter.cancel?.();
+        return frame.data;
+      }
+      if (result.data.length !== frame.data.length) throw new Error(`filter ${filter.name} returned ${result.data.length} bytes for a ${frame.data.length}-byte frame`);
+      degraded = result.degraded;
+      if (degraded) this.counters.degraded++;
       return result.data;
     } catch (err) {
       this.counters.filterErrors++;
       const now = performance.now();
       if (now - this.lastErrorLogAt > 5000) {
         this.lastErrorLogAt = now;
-        this.opts.log.error({ err, filter: this.opts.filter.name, errors: this.counters.filterErrors }, 'filter failed; passing the frame through unfiltered');
+        this.opts.log.error({ err, filter: filter.name, errors: this.counters.filterErrors }, 'filter failed; passing the frame through unfiltered');
       }
       return frame.data;
     } finally {
-      this.filterMs.add(performance.now() - t0);
+      const ms = performance.now() - t0;
+      this.filterMs.add(ms);
+      if (!timedOut) this.guard.completed(ms, behind && !degraded);
     }
   }
 
   stats(): FilterStageStats {
     return {
       ...this.counters,
+      failOpen: this.guard.state(),
       queueDepth: this.queue.length,
       filterMsP50: this.filterMs.percentile(50),
       filterMsP99: this.filterMs.percentile(99),
@@ -130,6 +153,14 @@ export class FilterStage {
     this.queue.length = 0;
     await this.idle;
     this.window.clear();
-    await this.opts.filter.close?.();
+    // A hung filter gets one more deadline to answer, then it is closed (or left) regardless.
+    const { deadlineMs } = this.opts.failOpen;
+    if (!(await this.guard.settled(deadlineMs))) this.opts.log.warn('closing a filter whose late call never answered');
+    const closing = Promise.resolve(this.opts.filter.close?.()).catch((err: unknown) => this.opts.log.warn({ err }, 'filter close failed'));
+    if ((await withTimeout(closing, deadlineMs)) === TIMED_OUT) this.opts.log.warn('filter did not close in time; left behind');
   }
+}
+
+function isThenable<T>(v: T | PromiseLike<T>): v is PromiseLike<T> {
+  return typeof (v as PromiseLike<T> | undefined)?.then === 'function';
 }

@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Config } from '../config/schema.js';
+import { ownEntry } from '../core/records.js';
 
 export function isLoopback(bind: string): boolean {
   return bind === 'localhost' || bind === '::1' || /^127\./.test(bind);
@@ -21,7 +22,7 @@ export function publishAuthRequired(config: Config): boolean {
 /** Why a publish of `key` with this secret must be refused, or undefined when auth allows it. */
 export function publishSecretError(config: Config, key: string, given: unknown): string | undefined {
   if (!publishAuthRequired(config)) return undefined;
-  const secret = config.rtmp.auth.keys[key];
+  const secret = ownEntry(config.rtmp.auth.keys, key);
   if (secret === undefined) return `stream key "${key}" is not configured (rtmp.auth.keys)`;
   if (!secretMatches(secret, given)) return `wrong or missing secret for stream key "${key}"`;
   return undefined;

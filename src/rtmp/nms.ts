@@ -92,6 +92,8 @@ export interface EmbeddedNmsOptions {
   rtmpPort: number;
   httpFlvPort: number;
   dataDir: string;
+  /** Open connections at once per port; more are closed by Node before NMS sees them. */
+  maxConnections: number;
   log: Logger;
 }
 
@@ -116,6 +118,7 @@ export async function startNms(opts: EmbeddedNmsOptions): Promise<NmsInstance> {
   ]);
   await nms.run();
   await listening;
+  for (const server of [nms.rtmpServer.tcpServer, nms.httpServer.httpServer]) if (server) server.maxConnections = opts.maxConnections;
   return nms;
 }
 
@@ -129,6 +132,65 @@ function waitListening(server: import('node:net').Server | undefined, what: stri
       reject(new Error(`${what} port ${port} cannot be opened: ${err.code === 'EADDRINUSE' ? 'already in use' : err.message}`));
     });
   });
+}
+
+/** What NMS writes players to: an RTMP socket, or an HTTP response / WebSocket for HTTP-FLV. */
+interface PlayerOutput {
+  socket?: import('node:net').Socket;
+  req?: { socket?: import('node:net').Socket };
+  res?: { writableLength?: number; bufferedAmount?: number; terminate?: () => void };
+}
+
+/** Bytes queued for a player that it has not read yet (NMS writes without waiting for any). */
+function playerBacklog(session: NmsSession): number {
+  const out = session as unknown as PlayerOutput;
+  if (out.socket) return out.socket.writableLength;
+  return (out.res?.writableLength ?? out.res?.bufferedAmount ?? 0) + (out.req?.socket?.writableLength ?? 0);
+}
+
+function dropPlayer(session: NmsSession): void {
+  const out = session as unknown as PlayerOutput;
+  if (out.socket) out.socket.destroy();
+  else if (out.res?.terminate) out.res.terminate();
+  else out.req?.socket?.destroy();
+}
+
+/**
+ * NMS writes every packet to every player at once, whether or not the player reads: a stalled
+ * viewer or push relay would grow our memory without bound. This cuts off a player whose unread
+ * backlog grows `limitBytes` past what joining cost it (NMS sends a joining player the whole
+ * current GOP in one burst; a player is not cut for being sent it). Per player, memory stays under
+ * one GOP plus `limitBytes`. It may reconnect; a push relay does, with backoff. Returns the undo.
+ */
+export function boundPlayerBacklog(limitBytes: number, log: Logger): () => void {
+  const onPostPlay = (session: NmsSession): void => {
+    if (isInternalSession(session) || session.ip === '') return;
+    const send = session.sendBuffer;
+    let cut = false;
+    let allowance = Infinity;
+    // postPlay's listeners run just before NMS writes the join burst, in the same tick.
+    setImmediate(() => { allowance = playerBacklog(session) + limitBytes; });
+    session.sendBuffer = (buf: Buffer) => {
+      if (cut) return;
+      const backlog = playerBacklog(session);
+      if (backlog > allowance) {
+        cut = true;
+        log.warn({ ip: session.ip, path: session.streamPath, protocol: session.protocol, backlogBytes: backlog, limitBytes }, 'player too slow: unread backlog over the limit; disconnecting it');
+        dropPlayer(session);
+        return;
+      }
+      send(buf);
+    };
+  };
+  nmsEvents.on('postPlay', onPostPlay);
+  return () => nmsEvents.off('postPlay', onPostPlay);
+}
+
+/** Players (RTMP or HTTP-FLV clients, not our own taps) attached to /app/name, live or waiting for it. */
+export function playerCount(app: string, name: string): number {
+  const broadcast = Context.broadcasts.get(`/${app}/${name}`);
+  if (!broadcast) return 0;
+  return [...broadcast.subscribers.values()].filter((s) => !isInternalSession(s) && s.ip !== '').length;
 }
 
 export interface TagTap {

@@ -3,13 +3,14 @@ import type { VideoFrame } from '../core/frame.js';
 import type { Logger } from '../core/log.js';
 import { RateMeter, RecentSamples, round1 } from '../core/stats.js';
 import { CleanPublisher } from '../egress/rtmp/clean-publisher.js';
+import type { FailOpenState } from '../filter/fail-open.js';
 import type { Filter } from '../filter/filter.js';
 import { FilterStage } from '../filter/stage.js';
 import { FrameDecoder } from '../media/decoder.js';
 import { LiveEncoder } from '../media/encoder.js';
 import { Flv, type AVPacket } from '../rtmp/nms.js';
 import { ivfFileHeader, ivfFrame } from '../media/ivf.js';
-import { inspectFlvTag, type FlvTagInfo } from './flv-tags.js';
+import { inspectFlvTag, SUPPORTED_FLV_VIDEO, type FlvTagInfo } from './flv-tags.js';
 
 /**
  * Frames handed to x264 and not yet back. From BEHIND on, the filter is told to reuse its last fill
@@ -47,6 +48,8 @@ export interface StreamStats {
   droppedBy: { compressed: number; filterQueue: number; encoder: number };
   degraded: number;
   filterErrors: number;
+  /** Filter taken out of the path (hung or too slow): frames pass unfiltered until it is retried. */
+  failOpen: FailOpenState;
   bypass: boolean;
   filter: string;
   queues: { decoderBacklogBytes: number; filterQueue: number; encoderInFlight: number };
@@ -134,6 +137,7 @@ export class StreamPipeline {
       log: this.log,
       onOutput: (frame, data) => this.encode(frame, data),
       downstreamBehind: () => (this.encoder?.started ?? false) && this.encoder!.inFlight >= ENCODER_BEHIND_IN_FLIGHT,
+      failOpen: cfg.pipeline.failOpen,
     });
     this.decoder = new FrameDecoder({
       name: `decoder ${opts.key}`,
@@ -150,7 +154,10 @@ export class StreamPipeline {
     const stallMs = cfg.rtmp.stallTimeoutMs;
     this.stallTimer = setInterval(() => {
       if (this.state === 'running' || this.state === 'starting') {
-        if (performance.now() - this.lastVideoAt > stallMs) this.fail(`publisher sent no video for ${stallMs} ms`);
+        if (performance.now() - this.lastVideoAt <= stallMs) return;
+        this.fail(this.videoPackets === 0 && this.audioPackets > 0
+          ? `audio-only publish: no video in ${stallMs} ms (Clearcast filters video; publish a video track)`
+          : `publisher sent no video for ${stallMs} ms`);
       }
     }, Math.min(1000, stallMs / 2));
     this.stallTimer.unref();
@@ -228,7 +235,10 @@ export class StreamPipeline {
   }
 
   private onVideoTag(tag: Buffer): void {
-    this.acceptVideo(inspectFlvTag(tag), tag);
+    const info = inspectFlvTag(tag);
+    // Anything else would reach ffmpeg's FLV demuxer and decode half right or not at all: refuse it clearly.
+    if (info.codec !== SUPPORTED_FLV_VIDEO) return this.fail(`unsupported video codec ${info.codec ?? 'unknown'}: publish H.264 (AVC)`);
+    this.acceptVideo(info, tag);
   }
 
   /** Accounting, backlog bound and arrival times for one compressed frame, then to the decoder as `bytes`. */
@@ -386,6 +396,7 @@ export class StreamPipeline {
       droppedBy: { compressed: this.droppedCompressed, filterQueue: s.dropped, encoder: this.droppedAtEncoder },
       degraded: s.degraded,
       filterErrors: s.filterErrors,
+      failOpen: s.failOpen,
       bypass: this.stage.bypass,
       filter: this.stage.filter.name,
       queues: { decoderBacklogBytes: this.decoder.backlogBytes, filterQueue: s.queueDepth, encoderInFlight: this.encoder?.inFlight ?? 0 },

@@ -5,6 +5,7 @@ import type { LearnedState } from '../filter/auto-filter.js';
 import { DetectionMemory } from '../filter/detect/memory.js';
 import { createFilter } from '../filter/factory.js';
 import { StreamPipeline, type StreamStats, type VideoInput } from './pipeline.js';
+import { ownEntry } from '../core/records.js';
 
 export interface StartStreamOptions {
   readonly key: string;
@@ -42,6 +43,17 @@ export class StreamRegistry {
     return this.streams.get(key);
   }
 
+  /**
+   * Why a new publish of `key` can't start now (any protocol), or undefined. The stream cap bounds
+   * the ffmpeg children and memory a crowd of publishers can make us spend.
+   */
+  admissionError(key: string): string | undefined {
+    if (this.streams.has(key)) return `stream key "${key}" already has a publisher`;
+    const max = this.config.pipeline.maxStreams;
+    if (this.streams.size >= max) return `the server already runs its maximum of ${max} streams (pipeline.maxStreams)`;
+    return undefined;
+  }
+
   onStart(listener: StreamStartListener): () => void {
     this.startListeners.add(listener);
     return () => this.startListeners.delete(listener);
@@ -70,7 +82,7 @@ export class StreamRegistry {
         this.log.error({ err, stream: opts.key }, 'stream start listener failed');
       }
     }
-    const targets = this.config.egress.push[opts.key] ?? [];
+    const targets = ownEntry(this.config.egress.push, opts.key) ?? [];
     const relays = targets.map((target) => new PushRelay({
       source: this.cleanUrl(opts.key),
       target,

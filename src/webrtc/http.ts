@@ -54,12 +54,18 @@ function sendText(res: ServerResponse, status: number, text: string, headers: Re
   res.end(text);
 }
 
+export interface SdpLimits {
+  readonly maxSdpBytes: number;
+  /** Whether this client may make another offer now (each one costs a peer connection and its sockets). */
+  readonly allowOffer?: (req: IncomingMessage) => boolean;
+}
+
 /**
  * POST /whip|whep/<key> (offer -> 201 answer + Location), DELETE /whip|whep/<key>/<id>, OPTIONS.
  * Returns false for any other path, so the caller can route it.
  */
 export async function handleSdpRoute(
-  req: IncomingMessage, res: ServerResponse, path: string, endpoints: Record<'whip' | 'whep', SdpEndpoint>, maxSdpBytes: number,
+  req: IncomingMessage, res: ServerResponse, path: string, endpoints: Record<'whip' | 'whep', SdpEndpoint>, limits: SdpLimits,
 ): Promise<boolean> {
   const m = ROUTE.exec(path);
   if (!m) return false;
@@ -69,7 +75,8 @@ export async function handleSdpRoute(
     if (req.method === 'OPTIONS') {
       sendText(res, 204, '');
     } else if (req.method === 'POST' && !id) {
-      const offer = await readSdp(req, maxSdpBytes);
+      if (limits.allowOffer && !limits.allowOffer(req)) throw new HttpError(429, 'too many offers from this client; try again in a few seconds (webrtc.offersPerMinute)');
+      const offer = await readSdp(req, limits.maxSdpBytes);
       const session = await endpoints[kind].create(key, offer, req);
       res.writeHead(201, {
         'content-type': 'application/sdp', 'cache-control': 'no-store', ...CORS,

@@ -1,10 +1,22 @@
 import {
   RTCPeerConnection, useAbsSendTime, useH264, useOPUS, useSdesMid, useTransportWideCC, useVP8, type PeerConfig,
 } from 'werift';
+import { isIP } from 'node:net';
 import type { Config } from '../config/schema.js';
 import { HttpError } from './http.js';
 
 export type VideoCodecName = 'h264' | 'vp8';
+
+/**
+ * The one address ICE sockets bind to and candidates name when server.bind names one (loopback by
+ * default): media ports then follow the same rule as every listener. Undefined for a wildcard bind
+ * (0.0.0.0, ::) or a host name: every interface, as werift gathers them.
+ */
+export function iceBindAddress(bind: string): string | undefined {
+  if (bind === 'localhost') return '127.0.0.1';
+  if (!isIP(bind) || bind === '0.0.0.0' || bind === '::') return undefined;
+  return bind;
+}
 
 /**
  * The one place werift peers are configured, for WHIP and WHEP alike. Video is H.264
@@ -31,6 +43,14 @@ export function createPeer(config: Config, video: readonly VideoCodecName[] = ['
     iceAdditionalHostAddresses: [...ice.additionalHostAddresses],
     bundlePolicy: 'max-bundle',
   };
+  const bindTo = iceBindAddress(config.server.bind);
+  if (bindTo) {
+    const v6 = isIP(bindTo) === 6;
+    peerConfig.iceInterfaceAddresses = v6 ? { udp6: bindTo } : { udp4: bindTo };
+    peerConfig.iceUseIpv4 = !v6;
+    peerConfig.iceUseIpv6 = v6;
+    peerConfig.iceAdditionalHostAddresses = [bindTo];
+  }
   // ICE consent checks keep arriving from a live peer that has no media to send or report on.
   if (onStunRequest) {
     peerConfig.iceFilterStunResponse = () => {
@@ -64,6 +84,17 @@ export function announceAddress(sdp: string, announcedIp: string | undefined): s
 }
 
 /**
+ * Only the host candidates on `address`. werift gathers every interface's address even when its
+ * sockets are bound to one (e.g. loopback): the others would name ports nothing listens on.
+ */
+export function onlyCandidatesOn(sdp: string, address: string): string {
+  return sdp.split('\r\n').filter((line) => {
+    const m = CANDIDATE.exec(line);
+    return !m || m[2] === address;
+  }).join('\r\n');
+}
+
+/**
  * Offer in, complete answer out (no trickle: WHIP/WHEP clients get every candidate in the 201).
  * `afterOffer` runs once the offer is applied (set directions). An offer we can't serve closes the
  * peer and becomes a 400 for the client.
@@ -77,7 +108,9 @@ export async function answerOffer(pc: RTCPeerConnection, offerSdp: string, confi
     }
     await pc.setLocalDescription(await pc.createAnswer());
     if (pc.iceGatheringState !== 'complete') await pc.iceGatheringStateChange.watch((state) => state === 'complete');
-    return announceAddress(pc.localDescription!.sdp, config.webrtc.ice.announcedIp);
+    const bindTo = iceBindAddress(config.server.bind);
+    const sdp = bindTo ? onlyCandidatesOn(pc.localDescription!.sdp, bindTo) : pc.localDescription!.sdp;
+    return announceAddress(sdp, config.webrtc.ice.announcedIp);
   } catch (err) {
     await pc.close();
     if (err instanceof HttpError) throw err;

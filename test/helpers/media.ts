@@ -20,6 +20,10 @@ export interface ClipOptions {
   realtime?: boolean;
   /** Corrupt about one compressed byte in `corrupt` (ffmpeg's noise bitstream filter). */
   corrupt?: number;
+  /** False: an audio-only publisher. */
+  video?: boolean;
+  /** ffmpeg video encoder (default libx264); e.g. "flv" for Sorenson H.263, which Clearcast refuses. */
+  videoCodec?: string;
 }
 
 /**
@@ -31,20 +35,70 @@ export function clipArgs(o: ClipOptions): string[] {
   const h = o.height ?? 360;
   const fps = o.fps ?? 30;
   const video = `smptehdbars=s=${w}x${h}:r=${fps},format=yuv420p,drawbox=x=${BOX.x}:y=${BOX.y}:w=${BOX.width}:h=${BOX.height}:color=red:t=fill`;
+  const codec = o.videoCodec ?? 'libx264';
+  const videoOut = o.video === false ? ['-vn'] : [
+    '-frames:v', String(Math.round(o.seconds * fps)),
+    '-c:v', codec, ...(codec === 'libx264' ? ['-preset', 'ultrafast', '-tune', 'zerolatency'] : []), '-g', String(fps),
+    ...(o.corrupt ? ['-bsf:v', `noise=amount=${o.corrupt}`] : []),
+  ];
   return [
     ...(o.realtime === false ? [] : ['-re']),
-    '-f', 'lavfi', '-i', video,
+    ...(o.video === false ? [] : ['-f', 'lavfi', '-i', video]),
     ...(o.audio === false ? [] : ['-f', 'lavfi', '-i', 'sine=frequency=1000:sample_rate=48000']),
-    '-frames:v', String(Math.round(o.seconds * fps)),
-    ...(o.audio === false ? [] : ['-t', String(o.seconds)]),
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', String(fps),
-    ...(o.corrupt ? ['-bsf:v', `noise=amount=${o.corrupt}`] : []),
-    ...(o.audio === false ? [] : ['-c:a', 'aac']),
+    ...videoOut,
+    ...(o.audio === false ? [] : ['-t', String(o.seconds), '-c:a', 'aac']),
   ];
 }
 
 export function publish(url: string, o: ClipOptions): FfmpegProcess {
   return new FfmpegProcess({ name: 'test publisher', args: ['-loglevel', 'error', ...clipArgs(o), '-f', 'flv', url] });
+}
+
+/** Encodes a test clip into an FLV file (as fast as possible). */
+export async function encodeFlv(file: string, o: ClipOptions): Promise<void> {
+  await run('ffmpeg', ['-v', 'error', '-y', ...clipArgs({ ...o, realtime: false }), '-f', 'flv', file]);
+}
+
+/** Publishes an FLV file as is (-c copy) at its own pace, e.g. one whose picture size changes mid-stream. */
+export function publishFile(url: string, file: string): FfmpegProcess {
+  return new FfmpegProcess({ name: 'test file publisher', args: ['-loglevel', 'error', '-re', '-i', file, '-c', 'copy', '-f', 'flv', url] });
+}
+
+/** The tags of an FLV file (11-byte header + body each, without the trailing size). */
+function flvTags(file: Buffer): Buffer[] {
+  const tags: Buffer[] = [];
+  let off = file.readUInt32BE(5) + 4;
+  while (off + 11 <= file.length) {
+    const size = file.readUIntBE(off + 1, 3);
+    tags.push(file.subarray(off, off + 11 + size));
+    off += 11 + size + 4;
+  }
+  return tags;
+}
+
+/**
+ * Joins FLV files into one stream, each part's timestamps shifted to follow the previous part, its
+ * own sequence headers kept: the stream a publisher sends when it changes resolution or frame rate
+ * mid-stream (e.g. OBS switching scenes' output size). Script tags after the first part are left out.
+ */
+export function spliceFlv(parts: readonly Buffer[]): Buffer {
+  const out: Buffer[] = [parts[0]!.subarray(0, 13)];
+  let offset = 0;
+  parts.forEach((part, i) => {
+    let last = 0;
+    for (const original of flvTags(part)) {
+      if (i > 0 && original[0] === 18) continue;
+      const tag = Buffer.from(original);
+      const ts = (((tag[7]! << 24) | (tag[4]! << 16) | (tag[5]! << 8) | tag[6]!) >>> 0) + offset;
+      tag[4] = (ts >> 16) & 0xff; tag[5] = (ts >> 8) & 0xff; tag[6] = ts & 0xff; tag[7] = (ts >>> 24) & 0xff;
+      last = Math.max(last, ts);
+      const trailer = Buffer.alloc(4);
+      trailer.writeUInt32BE(tag.length);
+      out.push(tag, trailer);
+    }
+    offset = last + 40;
+  });
+  return Buffer.concat(out);
 }
 
 export interface Recording {
@@ -94,6 +148,15 @@ export interface StreamInfo {
 export async function probeStreams(file: string): Promise<StreamInfo[]> {
   const { stdout } = await run('ffprobe', ['-v', 'error', '-count_frames', '-count_packets', '-show_streams', '-of', 'json', file], { maxBuffer: 16 << 20 });
   return (JSON.parse(stdout) as { streams: StreamInfo[] }).streams;
+}
+
+/**
+ * The picture size of every decoded video frame, in order ("640x360"). From ffmpeg's showinfo rather
+ * than ffprobe -show_frames, which crashes (ffmpeg 5.1) on FLV whose sequence header changes mid-stream.
+ */
+export async function frameSizes(file: string): Promise<string[]> {
+  const { stderr } = await run('ffmpeg', ['-v', 'info', '-nostats', '-i', file, '-map', '0:v', '-vf', 'showinfo', '-f', 'null', '-'], { maxBuffer: 64 << 20 });
+  return [...stderr.matchAll(/\bs:(\d+x\d+)/g)].map((m) => m[1]!);
 }
 
 /** Packet timestamps per stream type, from ffprobe. */

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultsWith, deepMerge } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
+import { Writable } from 'node:stream';
+import type { Logger } from 'pino';
 import { createLogger } from '../../src/core/log.js';
 import { ClearcastServer } from '../../src/server.js';
 import { freePort } from '../../src/core/net.js';
@@ -18,11 +20,37 @@ export async function testConfig(overrides: Record<string, unknown> = {}): Promi
   return defaultsWith(deepMerge(ports, overrides));
 }
 
-export async function startTestServer(overrides: Record<string, unknown> = {}): Promise<ClearcastServer> {
+export async function startTestServer(overrides: Record<string, unknown> = {}, log?: Logger): Promise<ClearcastServer> {
   const config = await testConfig(overrides);
-  const server = new ClearcastServer(config, createLogger(config.log.level));
+  const server = new ClearcastServer(config, log ?? createLogger(config.log.level));
   await server.start();
   return server;
+}
+
+export interface CapturedLog {
+  readonly logger: Logger;
+  /** Every line logged so far, as written (JSON text). */
+  text(): string;
+  /** Parsed lines whose msg matches. */
+  find(msg: RegExp): Record<string, unknown>[];
+}
+
+/** A logger that keeps what it writes (the server's real pino logger, another destination). */
+export function captureLog(level = 'info'): CapturedLog {
+  const chunks: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      chunks.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  const logger = createLogger(level, sink);
+  const text = (): string => chunks.join('');
+  return {
+    logger,
+    text,
+    find: (msg) => text().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => msg.test(String(l.msg))),
+  };
 }
 
 export async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000, everyMs = 100): Promise<T> {

@@ -252,15 +252,19 @@ class StreamCard {
       ['latency p50/p99', `${stats.addedLatencyMs.p50}/${stats.addedLatencyMs.p99} ms`],
       ['filter p99', `${stats.filterMs.p99} ms`],
       ['dropped', stats.dropped], ['degraded', stats.degraded], ['errors', stats.filterErrors],
+      ['unfiltered', stats.failOpen?.frames ?? 0],
       ['CPU', `${cpuPercent}%`], ['size', `${stats.width}×${stats.height}`],
     ].map(([k, v]) => `<span>${k} <b>${v}</b></span>`).join('');
-    this.checkAlerts(stats, droppedPerS);
+    this.checkAlerts(stats, droppedPerS, rate((s) => s.filterErrors));
   }
 
-  checkAlerts(stats, droppedPerS) {
+  checkAlerts(stats, droppedPerS, errorsPerS) {
     let alert;
+    const failOpen = stats.failOpen;
     if (stats.state === 'failed') alert = ['failed', `stream ${this.key} failed: ${stats.endReason ?? ''}`];
     else if (stats.state === 'running' && performance.now() - this.lastOutputAt > STALL_AFTER_MS) alert = ['stalled', `stream ${this.key} stalled: no output for ${Math.round((performance.now() - this.lastOutputAt) / 1000)} s`];
+    else if (failOpen?.active) alert = ['unfiltered', `stream ${this.key} is going out UNFILTERED: the filter ${failOpen.reason === 'timeout' ? 'stopped answering' : 'cannot keep up'} (taken out ${failOpen.trips}×, ${failOpen.frames} frames unfiltered); it is retried automatically`];
+    else if (errorsPerS > 0) alert = ['filter errors', `stream ${this.key}: the filter is failing (${errorsPerS.toFixed(1)} errors/s); those frames go out unfiltered`];
     else if (stats.addedLatencyMs.p50 > BEHIND_P50_MS || droppedPerS > 0) alert = ['behind', `stream ${this.key} is falling behind: p50 ${stats.addedLatencyMs.p50} ms, ${droppedPerS.toFixed(1)} dropped/s`];
     const badge = $('.alert-badge', this.el);
     badge.hidden = !alert;

@@ -7,6 +7,14 @@ export function redactUrl(url: string): string {
   return m ? `${m[1]}/***` : '***';
 }
 
+/** ffmpeg names the URL in its errors ("rtmp://host/app/KEY: Connection refused"): every URL in a text, host only. */
+export function redactUrls(text: string): string {
+  return text.replace(/\brtmps?:\/\/[^\s'"]+/g, (url) => redactUrl(url));
+}
+
+/** Seconds of no progress before ffmpeg gives up on a connection, either side (ffmpeg wants microseconds). */
+const IO_TIMEOUT_US = '5000000';
+
 export interface PushRelayOptions {
   readonly source: string;
   readonly target: string;
@@ -41,7 +49,8 @@ export class PushRelay {
     this.startedAt = performance.now();
     const proc = new FfmpegProcess({
       name: `push ${redactUrl(this.opts.target)}`,
-      args: ['-loglevel', 'error', '-rw_timeout', '5000000', '-i', this.opts.source, '-c', 'copy', '-f', 'flv', this.opts.target],
+      // rw_timeout on the output too: a destination that stops reading would otherwise block the relay forever.
+      args: ['-loglevel', 'error', '-rw_timeout', IO_TIMEOUT_US, '-i', this.opts.source, '-c', 'copy', '-f', 'flv', '-rw_timeout', IO_TIMEOUT_US, this.opts.target],
     });
     this.proc = proc;
     proc.on('exit', (_code, _signal, reason) => {
@@ -50,7 +59,7 @@ export class PushRelay {
       if (performance.now() - this.startedAt > 10_000) this.delayMs = this.opts.initialDelayMs;
       const jitter = 1 + (Math.random() * 0.4 - 0.2);
       const wait = Math.round(this.delayMs * jitter);
-      this.log.warn({ reason, retryInMs: wait, attempts: this.attempts }, 'push destination failed; retrying');
+      this.log.warn({ reason: redactUrls(reason), retryInMs: wait, attempts: this.attempts }, 'push destination failed; retrying');
       this.timer = setTimeout(() => this.start(), wait);
       this.delayMs = Math.min(this.opts.maxDelayMs, this.delayMs * 2);
     });

@@ -1,4 +1,4 @@
-import type { Config } from '../../config/schema.js';
+import { streamKeySchema, type Config } from '../../config/schema.js';
 import type { Logger } from '../../core/log.js';
 import { isInternalSession, nmsEvents, parseFlvTag, tapBroadcast, type NmsSession } from '../../rtmp/nms.js';
 import type { StreamRegistry } from '../../stream/registry.js';
@@ -30,8 +30,11 @@ export class RtmpIngest {
     if (session.streamApp === cleanApp) return `/${cleanApp}/ is where Clearcast publishes the filtered streams; publish to /${ingestApp}/<key>`;
     if (session.streamApp !== ingestApp) return `unknown application "${session.streamApp}"; publish to /${ingestApp}/<key>`;
     const key = session.streamName;
-    if (this.registry.has(key)) return `stream key "${key}" already has a publisher`;
-    return publishSecretError(this.config, key, session.streamQuery?.secret);
+    // NMS already refuses path characters; the length limit and the one alphabet are ours.
+    const valid = streamKeySchema.safeParse(key);
+    if (!valid.success) return `stream key ${JSON.stringify(String(key).slice(0, 80))} is not valid: ${valid.error.issues[0]?.message ?? 'bad key'}`;
+    // Secret first: a stranger learns nothing about which keys are live.
+    return publishSecretError(this.config, key, session.streamQuery?.secret) ?? this.registry.admissionError(key);
   }
 
   private readonly onPrePublish = (session: NmsSession): void => {

@@ -1,5 +1,5 @@
 import { NAL_IDR, nalType } from '../../media/avc.js';
-import { RtpSequence } from './rtp-sequence.js';
+import { MAX_PICTURE_BYTES, RtpSequence } from './rtp-sequence.js';
 
 const STAP_A = 24;
 const FU_A = 28;
@@ -28,6 +28,8 @@ export class H264Depacketizer {
   private timestamp: number | undefined;
   private readonly sequence = new RtpSequence();
   private broken = false;
+  /** Payload bytes held for the picture being assembled. */
+  pendingBytes = 0;
 
   constructor(private readonly onUnit: (unit: AccessUnit) => void, private readonly onLoss: () => void) {}
 
@@ -35,16 +37,22 @@ export class H264Depacketizer {
     const { sequenceNumber: seq, timestamp, marker } = packet.header;
     const verdict = this.sequence.check(seq);
     if (verdict === 'late') return;
-    if (verdict === 'gap') {
-      this.broken = true;
-      this.nals = [];
-      this.fu = undefined;
-      this.onLoss();
-    }
+    if (verdict === 'gap') this.lose();
     if (this.timestamp !== undefined && timestamp !== this.timestamp) this.flush();
     this.timestamp = timestamp;
+    this.pendingBytes += packet.payload.length;
+    // Treated as a loss: the picture is dropped and a keyframe asked for.
+    if (this.pendingBytes > MAX_PICTURE_BYTES) return this.lose();
     this.parse(packet.payload);
     if (marker) this.flush();
+  }
+
+  private lose(): void {
+    this.broken = true;
+    this.nals = [];
+    this.fu = undefined;
+    this.pendingBytes = 0;
+    this.onLoss();
   }
 
   private parse(payload: Buffer): void {
@@ -81,6 +89,7 @@ export class H264Depacketizer {
     const timestamp = this.timestamp;
     this.nals = [];
     this.fu = undefined;
+    this.pendingBytes = 0;
     if (!nals.length || timestamp === undefined) return;
     const keyframe = nals.some((n) => nalType(n) === NAL_IDR);
     // After a loss only a keyframe is whole again.

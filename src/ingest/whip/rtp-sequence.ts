@@ -1,3 +1,9 @@
+/**
+ * Most bytes one picture may gather before its end is seen. A 4K keyframe is a few MB; a sender
+ * that never sets the marker bit nor changes the timestamp must not grow our memory without end.
+ */
+export const MAX_PICTURE_BYTES = 16 << 20;
+
 /** What a packet's sequence number says about the stream so far. */
 export type SequenceVerdict = 'next' | 'late' | 'gap';
 

@@ -1,5 +1,5 @@
 import type { RtpPacketLike } from './h264-depacketizer.js';
-import { RtpSequence } from './rtp-sequence.js';
+import { MAX_PICTURE_BYTES, RtpSequence } from './rtp-sequence.js';
 
 export interface Vp8Frame {
   readonly rtpTimestamp: number;
@@ -28,35 +28,45 @@ export class Vp8Depacketizer {
   private timestamp: number | undefined;
   private readonly sequence = new RtpSequence();
   private broken = false;
+  /** Payload bytes held for the frame being assembled. */
+  pendingBytes = 0;
 
   constructor(private readonly onFrame: (frame: Vp8Frame) => void, private readonly onLoss: () => void) {}
 
   push(packet: RtpPacketLike): void {
     const verdict = this.sequence.check(packet.header.sequenceNumber);
     if (verdict === 'late') return;
-    if (verdict === 'gap') {
-      this.broken = true;
-      this.parts = [];
-      this.timestamp = undefined;
-      this.onLoss();
-    }
+    if (verdict === 'gap') this.lose();
     const p = packet.payload;
     if (p.length < 2) return;
     const start = (p[0]! & 0x10) !== 0 && (p[0]! & 0x07) === 0;
     if (start) {
       this.parts = [];
+      this.pendingBytes = 0;
       this.timestamp = packet.header.timestamp;
     }
     // A continuation of a frame whose start we never saw is useless.
     if (this.timestamp === undefined || packet.header.timestamp !== this.timestamp) return;
+    this.pendingBytes += p.length;
+    // Treated as a loss: the frame is dropped and a keyframe asked for.
+    if (this.pendingBytes > MAX_PICTURE_BYTES) return this.lose();
     this.parts.push(p.subarray(descriptorLength(p)));
     if (packet.header.marker) this.flush();
+  }
+
+  private lose(): void {
+    this.broken = true;
+    this.parts = [];
+    this.pendingBytes = 0;
+    this.timestamp = undefined;
+    this.onLoss();
   }
 
   private flush(): void {
     const data = Buffer.concat(this.parts);
     const timestamp = this.timestamp!;
     this.parts = [];
+    this.pendingBytes = 0;
     this.timestamp = undefined;
     if (!data.length) return;
     // VP8 frame tag: bit 0 clear = keyframe (RFC 6386, 9.1).

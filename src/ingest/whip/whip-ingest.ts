@@ -47,7 +47,8 @@ export class WhipIngest implements SdpEndpoint {
   async create(key: string, offerSdp: string, req: IncomingMessage): Promise<{ id: string; answer: string }> {
     const authError = publishSecretError(this.config, key, bearerToken(req));
     if (authError) throw new HttpError(401, authError);
-    if (this.registry.has(key)) throw new HttpError(409, `stream key "${key}" already has a publisher`);
+    const busy = this.registry.admissionError(key);
+    if (busy) throw new HttpError(this.registry.has(key) ? 409 : 503, busy);
     if (!/^m=video .*\r?$/m.test(offerSdp)) throw new HttpError(400, 'the offer has no video');
 
     const pc = createPeer(this.config, ['h264', 'vp8']);
@@ -59,10 +60,11 @@ export class WhipIngest implements SdpEndpoint {
         t.codecs = [...t.codecs].sort((a, b) => Number(isVp8(a.mimeType)) - Number(isVp8(b.mimeType)));
       }
     });
-    // The answer took time (ICE gathering): another publisher may have taken the key meanwhile.
-    if (this.registry.has(key)) {
+    // The answer took time (ICE gathering): another publisher may have taken the key (or the last slot) meanwhile.
+    const lost = this.registry.admissionError(key);
+    if (lost) {
       await pc.close();
-      throw new HttpError(409, `stream key "${key}" already has a publisher`);
+      throw new HttpError(this.registry.has(key) ? 409 : 503, lost);
     }
     const session = this.startSession(key, pc);
     this.log.info({ stream: key, session: session.id }, 'WHIP publisher accepted');

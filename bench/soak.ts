@@ -1,0 +1,312 @@
+/**
+ * Soak: several streams through the live filter path for a long time, publishers reconnecting
+ * every few minutes. Answers three questions with figures: does memory stay flat, does latency
+ * stay stable, and is every frame that went in either out or counted as dropped?
+ *
+ * Each stream has its own publisher (ffmpeg x264 zerolatency over RTMP, fed raw frames that carry
+ * their index as a barcode, paced like a camera) and its own viewer of the clean path (HTTP-FLV into
+ * the pipeline's own low-delay decoder, barcode read back). Every `--reconnect-every-s` a stream's publisher ends and a
+ * new one connects (streams staggered), which starts a fresh pipeline; the receiver is restarted
+ * with it. Every `--sample-every-s` the bench records the process's memory, the RSS of the ffmpeg
+ * children Clearcast runs, each pipeline's internal added latency, and drop counters.
+ *
+ * Accounting, per stream: sent = frames handed to the publisher (all reach the server: publishers
+ * end gracefully); received = distinct indices decoded from the clean path; counted drops = the
+ * pipelines' own `dropped` (decoder skip, filter queue, encoder); lost = sent - received - drops,
+ * which must be 0.
+ *
+ *   npm run bench:soak -- [--minutes 30] [--streams 2] [--reconnect-every-s 180] [--sample-every-s 30]
+ *                         [--width 1280 --height 720 --fps 30] [--filter manual] [--json out.json]
+ *
+ * Prints a markdown table (per interval, then totals) that docs/reliability.md takes as is.
+ */
+import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { defaultsWith } from '../src/config/load.js';
+import { yuv420pLayout } from '../src/core/frame.js';
+import { createLogger } from '../src/core/log.js';
+import { freePort } from '../src/core/net.js';
+import { PROJECT_ROOT } from '../src/core/paths.js';
+import { demoGeometry } from '../src/demo/source.js';
+import { ClearcastServer } from '../src/server.js';
+import { playerCount } from '../src/rtmp/nms.js';
+import type { StreamPipeline } from '../src/stream/pipeline.js';
+import { BARCODE_CODES, barcodeFlvReceiver, barcodeFrame, barcodePublisher, percentile, r1 } from './barcode.js';
+
+interface Options {
+  minutes: number;
+  streams: number;
+  reconnectEveryS: number;
+  sampleEveryS: number;
+  width: number;
+  height: number;
+  fps: number;
+  filter: 'manual' | 'passthrough' | 'auto';
+  json: string;
+}
+
+/** One stream's whole run: every frame sent and when, every frame seen on the clean path and when. */
+interface StreamRun {
+  readonly key: string;
+  readonly sent: Map<number, number>;
+  readonly received: Map<number, number>;
+  readonly pipelines: StreamPipeline[];
+  reconnects: number;
+  /** Frames sent so far (the next index). */
+  next: number;
+  /** First index of each publisher segment. */
+  readonly segmentStarts: number[];
+  /** Frames not sent because the publisher's own encoder was a second behind (the machine, not Clearcast). */
+  skippedAtPublisher: number;
+}
+
+interface Sample {
+  atS: number;
+  rssMb: number;
+  heapMb: number;
+  externalMb: number;
+  childrenRssMb: number;
+  internalP50Ms: number;
+  internalP99Ms: number;
+  droppedTotal: number;
+  degradedTotal: number;
+  failOpenTotal: number;
+  liveStreams: number;
+}
+
+const MB = 1024 * 1024;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const positive = (name: string) => (v: string): number => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} expects a positive number, got "${v}"`);
+  return n;
+};
+
+/** Resident memory of a process from /proc (0 when it is gone). */
+function rssOf(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * One stream: publisher segments of `reconnectEveryS`, back to back, until `endAt`. Frames are
+ * paced on the stream's own clock; a segment's gap (pipeline drain, new connection) sends nothing.
+ */
+async function runStream(server: ClearcastServer, run: StreamRun, o: Options, startDelayMs: number, firstSegmentMs: number, endAt: number): Promise<void> {
+  const config = server.config;
+  const layout = yuv420pLayout(o.width, o.height);
+  const unwrap = (code: number): number => run.next - 1 - ((run.next - 1 - code + BARCODE_CODES) % BARCODE_CODES);
+  await sleep(startDelayMs);
+  let firstSegment = true;
+  while (performance.now() < endAt - 5000) {
+    const receiver = barcodeFlvReceiver(server.urls.cleanFlv(run.key), o.width, run.received, unwrap);
+    // Subscribed before the publish starts, or it would join at a later keyframe and miss frames.
+    await waitUntil(() => playerCount(config.rtmp.cleanApp, run.key) > 0, 15_000);
+    const publisher = barcodePublisher(server.urls.publish(run.key), o);
+    run.segmentStarts.push(run.next);
+    // First segments differ in length, so reconnects of different streams never coincide.
+    const segmentMs = firstSegment ? firstSegmentMs : o.reconnectEveryS * 1000;
+    const segmentEnd = Math.min(endAt, performance.now() + segmentMs);
+    firstSegment = false;
+    const t0 = performance.now();
+    for (let i = 0; ; i++) {
+      const due = t0 + (i * 1000) / o.fps;
+      if (due >= segmentEnd) break;
+      const wait = due - performance.now();
+      if (wait > 0) await sleep(wait);
+      // A camera does not queue frames for a late encoder; neither does this publisher (and memory stays bounded).
+      if (publisher.stdinBacklog > layout.frameSize * o.fps) {
+        run.skippedAtPublisher++;
+        continue;
+      }
+      const index = run.next++;
+      run.sent.set(index, performance.now());
+      publisher.write(barcodeFrame(layout.frameSize, o.width, o.height, index));
+    }
+    // A graceful end: the publisher flushes every frame; the pipeline drains them all.
+    publisher.endInput();
+    await publisher.waitExit();
+    await waitUntil(() => !server.registry.has(run.key), 15_000);
+    const last = run.pipelines.at(-1);
+    if (last) await waitUntil(() => ['ended', 'failed'].includes(last.stats().state), 15_000);
+    await sleep(1000);
+    await receiver.stop();
+    run.reconnects++;
+  }
+}
+
+async function waitUntil(probe: () => boolean, timeoutMs: number): Promise<void> {
+  const until = performance.now() + timeoutMs;
+  while (!probe() && performance.now() < until) await sleep(100);
+}
+
+function sample(t0: number, runs: StreamRun[]): Sample {
+  const mem = process.memoryUsage();
+  const all = runs.flatMap((r) => r.pipelines);
+  const live = all.filter((p) => p.stats().state === 'running');
+  const childrenRss = live.reduce((n, p) => {
+    const pids = p.childPids();
+    return n + rssOf(pids.decoder) + rssOf(pids.encoder);
+  }, 0);
+  const stats = all.map((p) => p.stats());
+  const liveStats = live.map((p) => p.stats());
+  return {
+    atS: Math.round((performance.now() - t0) / 1000),
+    rssMb: r1(mem.rss / MB),
+    heapMb: r1(mem.heapUsed / MB),
+    externalMb: r1((mem.external + mem.arrayBuffers) / MB),
+    childrenRssMb: r1(childrenRss / MB),
+    internalP50Ms: r1(worst(liveStats.map((s) => s.addedLatencyMs.p50))),
+    internalP99Ms: r1(worst(liveStats.map((s) => s.addedLatencyMs.p99))),
+    droppedTotal: stats.reduce((n, s) => n + s.dropped, 0),
+    degradedTotal: stats.reduce((n, s) => n + s.degraded, 0),
+    failOpenTotal: stats.reduce((n, s) => n + s.failOpen.frames, 0),
+    liveStreams: live.length,
+  };
+}
+
+/** The largest value (the worst stream), NaN for none. */
+function worst(values: number[]): number {
+  return values.length ? Math.max(...values) : NaN;
+}
+
+/** Indices sent but never seen on the clean path, as inclusive runs "a-b" (where frames went missing). */
+function missingRuns(run: StreamRun): string[] {
+  const out: string[] = [];
+  let start: number | undefined;
+  for (let i = 0; i <= run.next; i++) {
+    const missing = i < run.next && run.sent.has(i) && !run.received.has(i);
+    if (missing && start === undefined) start = i;
+    if (!missing && start !== undefined) {
+      out.push(start === i - 1 ? String(start) : `${start}-${i - 1}`);
+      start = undefined;
+    }
+  }
+  return out;
+}
+
+/** Least-squares slope of y over x. */
+function slope(xs: number[], ys: number[]): number {
+  const n = xs.length;
+  if (n < 2) return NaN;
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    num += (xs[i]! - mx) * (ys[i]! - my);
+    den += (xs[i]! - mx) ** 2;
+  }
+  return den ? num / den : NaN;
+}
+
+/** Clean-path latency (sent -> decoded at the receiver) of the frames sent in [fromMs, toMs). */
+function latencyBetween(runs: StreamRun[], fromMs: number, toMs: number): { p50: number; p99: number; n: number } {
+  const lat: number[] = [];
+  for (const run of runs) {
+    for (const [index, sentAt] of run.sent) {
+      if (sentAt < fromMs || sentAt >= toMs) continue;
+      const got = run.received.get(index);
+      if (got !== undefined) lat.push(got - sentAt);
+    }
+  }
+  return { p50: r1(percentile(lat, 50)), p99: r1(percentile(lat, 99)), n: lat.length };
+}
+
+async function main(): Promise<void> {
+  const o = new Command('bench:soak')
+    .option('--minutes <n>', 'how long to run', positive('--minutes'), 30)
+    .option('--streams <n>', 'streams at once, each with its own publisher and receiver', positive('--streams'), 2)
+    .option('--reconnect-every-s <n>', 'each publisher ends and a new one connects this often (streams staggered)', positive('--reconnect-every-s'), 180)
+    .option('--sample-every-s <n>', 'one row of the table per interval', positive('--sample-every-s'), 30)
+    .option('--width <n>', 'frame width', Number, 1280)
+    .option('--height <n>', 'frame height', Number, 720)
+    .option('--fps <n>', 'frame rate', Number, 30)
+    .option('--filter <name>', 'pipeline.filter: manual (the demo logo and subtitle band), passthrough or auto', 'manual')
+    .option('--json <file>', 'write every sample and the totals as JSON', join(PROJECT_ROOT, 'bench', 'out', 'soak.json'))
+    .parse()
+    .opts<Options>();
+
+  const g = demoGeometry(o.width, o.height);
+  const config = defaultsWith({
+    server: { httpPort: await freePort(), dataDir: join(PROJECT_ROOT, 'data', 'bench') },
+    rtmp: { port: await freePort(), httpFlvPort: await freePort() },
+    pipeline: { filter: o.filter, regions: { '*': [g.logo, g.subtitles] } },
+    log: { level: 'warn' },
+  });
+  const server = new ClearcastServer(config, createLogger('warn'));
+  await server.start();
+  const runs: StreamRun[] = Array.from({ length: o.streams }, (_, i) => ({ key: `soak${i}`, sent: new Map(), received: new Map(), pipelines: [], reconnects: 0, next: 0, skippedAtPublisher: 0, segmentStarts: [] }));
+  server.registry.onStart((key, pipeline) => runs.find((r) => r.key === key)?.pipelines.push(pipeline));
+
+  process.stderr.write(`soak: ${o.streams} streams at ${o.width}x${o.height}@${o.fps}, ${o.minutes} min, reconnect every ${o.reconnectEveryS} s, filter ${o.filter}\n`);
+  const t0 = performance.now();
+  const endAt = t0 + o.minutes * 60_000;
+  const samples: Sample[] = [];
+  const timer = setInterval(() => {
+    const s = sample(t0, runs);
+    samples.push(s);
+    process.stderr.write(`  ${s.atS}s rss ${s.rssMb} MB heap ${s.heapMb} MB children ${s.childrenRssMb} MB internal p99 ${s.internalP99Ms} ms dropped ${s.droppedTotal}\n`);
+  }, o.sampleEveryS * 1000);
+  const period = o.reconnectEveryS * 1000;
+  await Promise.all(runs.map((run, i) => runStream(server, run, o, i * 1000, (period * (i + 1)) / o.streams, endAt)));
+  clearInterval(timer);
+  await server.stop();
+
+  // Per interval: memory and internal latency as sampled; clean-path latency of the frames sent in it.
+  const rows = samples.map((s, i) => {
+    const from = t0 + (i === 0 ? 0 : samples[i - 1]!.atS * 1000);
+    const to = t0 + s.atS * 1000;
+    const lat = latencyBetween(runs, from, to);
+    const dropped = s.droppedTotal - (i === 0 ? 0 : samples[i - 1]!.droppedTotal);
+    return { ...s, cleanP50Ms: lat.p50, cleanP99Ms: lat.p99, framesInInterval: lat.n, droppedInInterval: dropped };
+  });
+  const perStream = runs.map((run) => {
+    const sent = run.sent.size;
+    let received = 0;
+    for (const index of run.received.keys()) if (run.sent.has(index)) received++;
+    const drops = run.pipelines.reduce((n, p) => n + p.stats().dropped, 0);
+    const failOpen = run.pipelines.reduce((n, p) => n + p.stats().failOpen.frames, 0);
+    return { key: run.key, sent, received, countedDrops: drops, lost: sent - received - drops, pipelines: run.pipelines.length, failOpenFrames: failOpen, skippedAtPublisher: run.skippedAtPublisher, missing: missingRuns(run), segmentStarts: run.segmentStarts,
+      segments: run.pipelines.map((p) => {
+        const st = p.stats();
+        return { videoPackets: st.videoPackets, framesDecoded: st.framesDecoded, framesEncoded: st.framesEncoded, droppedBy: st.droppedBy, endReason: st.endReason };
+      }) };
+  });
+  // Memory trend after the first interval (start-up allocations are not a leak).
+  const steady = rows.slice(1);
+  const rssSlopeMbPerHour = r1(slope(steady.map((r) => r.atS), steady.map((r) => r.rssMb)) * 3600);
+  const heapSlopeMbPerHour = r1(slope(steady.map((r) => r.atS), steady.map((r) => r.heapMb)) * 3600);
+  const quarter = Math.max(1, Math.floor(steady.length / 4));
+  const p99First = r1(percentile(steady.slice(0, quarter).map((r) => r.cleanP99Ms), 50));
+  const p99Last = r1(percentile(steady.slice(-quarter).map((r) => r.cleanP99Ms), 50));
+
+  const table = [
+    `Soak: ${o.streams} streams, ${o.width}x${o.height}@${o.fps}, filter ${o.filter}, ${o.minutes} min, publishers reconnecting every ${o.reconnectEveryS} s (staggered)`,
+    '',
+    '| t (s) | RSS (MB) | heap (MB) | buffers (MB) | ffmpeg children RSS (MB) | clean-path latency p50 / p99 (ms) | internal p99 (ms) | frames (interval) | dropped (interval) | live streams |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...rows.map((r) => `| ${r.atS} | ${r.rssMb} | ${r.heapMb} | ${r.externalMb} | ${r.childrenRssMb} | ${r.cleanP50Ms} / ${r.cleanP99Ms} | ${r.internalP99Ms} | ${r.framesInInterval} | ${r.droppedInInterval} | ${r.liveStreams} |`),
+    '',
+    '| stream | frames sent | received on the clean path | counted drops | lost (sent - received - drops) | pipelines (publishes) | failed-open frames | not sent (publisher behind) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...perStream.map((s) => `| ${s.key} | ${s.sent} | ${s.received} | ${s.countedDrops} | ${s.lost} | ${s.pipelines} | ${s.failOpenFrames} | ${s.skippedAtPublisher} |`),
+    '',
+    `RSS trend after the first interval: ${rssSlopeMbPerHour} MB/h; heap: ${heapSlopeMbPerHour} MB/h. ` +
+      `Clean-path p99, median of the first vs last quarter of intervals: ${p99First} vs ${p99Last} ms.`,
+  ].join('\n');
+  process.stdout.write(`${table}\n`);
+  mkdirSync(dirname(o.json), { recursive: true });
+  writeFileSync(o.json, JSON.stringify({ date: new Date().toISOString(), options: o, rows, perStream, rssSlopeMbPerHour, heapSlopeMbPerHour, p99First, p99Last }, null, 2));
+}
+
+main().then(() => process.exit(0), (err: unknown) => {
+  process.stderr.write(`bench:soak failed: ${(err as Error).stack}\n`);
+  process.exit(1);
+});
