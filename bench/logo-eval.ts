@@ -92,24 +92,26 @@ interface ClipScore {
   iouPerSecond: string;
   firstGoodS: number;
   iouFrom3s: number;
+  precisionFrom3s: number;
+  recallFrom3s: number;
   psnrFrom3s: number;
   fpPct: number;
   learning: boolean;
   msMean: number;
 }
 
-function evaluate(clip: ClipData, filter: AutoFilter, trace = false): ClipScore {
+function evaluate(clip: ClipData, filter: AutoFilter, trace = false, grow = 0): ClipScore {
   const { width, height, fps, frames } = clip.truth;
   const window = new FrameWindow(8);
   const perSecond: { inter: number; union: number }[] = [];
-  let inter3 = 0, union3 = 0, sq = 0, n = 0, fp = 0, firstGood = NaN, ms = 0;
+  let inter3 = 0, union3 = 0, found3 = 0, truth3 = 0, sq = 0, n = 0, fp = 0, firstGood = NaN, ms = 0;
   for (let f = 0; f < frames; f++) {
     const frame: VideoFrame = { seq: f, ptsMs: (f * 1000) / fps, width, height, data: clip.input[f]!, arrivedAt: 0 };
     window.push(frame);
     const t = performance.now();
     const out = filter.process(frame, { window, behind: false }).data;
     ms += performance.now() - t;
-    const found = logoMask(filter.detectedRegions(), width, height);
+    const found = dilate(logoMask(filter.detectedRegions(), width, height), width, height, grow);
     const truth = logoTruth(clip.alpha[f]!, clip.truth.rects[f] ?? [], width, height);
     const all = trueMask(clip.alpha[f]!);
     let i = 0, u = 0;
@@ -131,6 +133,10 @@ function evaluate(clip: ClipData, filter: AutoFilter, trace = false): ClipScore 
     if (f < 3 * fps) continue;
     inter3 += i;
     union3 += u;
+    for (let p = 0; p < found.length; p++) {
+      found3 += found[p]!;
+      truth3 += truth[p]!;
+    }
     const region = dilate(truth, width, height, MASK_DILATE_PX);
     const clean = clip.clean[f]!;
     for (let p = 0; p < region.length; p++) {
@@ -145,6 +151,8 @@ function evaluate(clip: ClipData, filter: AutoFilter, trace = false): ClipScore 
     iouPerSecond: perSecond.map((x) => (x.union ? (x.inter / x.union).toFixed(2) : '-')).join(' '),
     firstGoodS: firstGood,
     iouFrom3s: union3 ? inter3 / union3 : NaN,
+    precisionFrom3s: found3 ? inter3 / found3 : NaN,
+    recallFrom3s: truth3 ? inter3 / truth3 : NaN,
     psnrFrom3s: n ? psnrFromMse(sq / n) : NaN,
     fpPct: (100 * fp) / (frames * width * height),
     learning: filter.learning,
@@ -159,8 +167,10 @@ async function main(): Promise<void> {
     .option('--only <substr>', 'only clips whose name contains this')
     .option('--no-subtitles', 'switch the subtitle detector off (logo work only)')
     .option('--trace', 'print every third frame: true and found logo pixels, regions and states', false)
+    .option('--no-deblend', 'fill detected logos instead of inverting their blend')
+    .option('--grow <px>', 'score the found masks grown by this many pixels (what-if)', '0')
     .parse()
-    .opts<{ size: string; frames: string; only?: string; subtitles: boolean; trace: boolean }>();
+    .opts<{ size: string; frames: string; only?: string; subtitles: boolean; trace: boolean; deblend: boolean; grow: string }>();
   const [width, height] = opts.size.split('x').map(Number) as [number, number];
   const media = findMedia(join(PROJECT_ROOT, '..', 'shared', 'media')) ?? findMedia(join(PROJECT_ROOT, 'test', 'fixtures', 'media'));
   if (!media) throw new Error('no media');
@@ -171,12 +181,12 @@ async function main(): Promise<void> {
   for (const c of cases()) {
     if (opts.only && !c.name.includes(opts.only)) continue;
     const clip = await loadClip(c.spec(width, height, Number(opts.frames), photo, media.videos[0]!), cacheDir);
-    const filter = new AutoFilter(opts.subtitles ? {} : { subtitles: false });
-    const row = evaluate(clip, filter, opts.trace);
+    const filter = new AutoFilter({ ...(opts.subtitles ? {} : { subtitles: false }), ...(opts.deblend ? {} : { deblend: false }) });
+    const row = evaluate(clip, filter, opts.trace, Number(opts.grow));
     rows.push(row);
     console.log(
       `${row.name.padEnd(22)} IoU/s ${row.iouPerSecond.padEnd(36)} first>=.85 ${Number.isNaN(row.firstGoodS) ? ' never' : `${row.firstGoodS.toFixed(1)} s`.padStart(6)}  ` +
-        `IoU3s ${row.iouFrom3s.toFixed(3)}  PSNR3s ${row.psnrFrom3s.toFixed(2)}  FP ${row.fpPct.toFixed(3)} %  ${row.learning ? 'learning' : ''}  ${row.msMean.toFixed(1)} ms`,
+        `IoU3s ${row.iouFrom3s.toFixed(3)} (P ${row.precisionFrom3s.toFixed(2)} R ${row.recallFrom3s.toFixed(2)})  PSNR3s ${row.psnrFrom3s.toFixed(2)}  FP ${row.fpPct.toFixed(3)} %  ${row.learning ? 'learning' : ''}  ${row.msMean.toFixed(1)} ms`,
     );
   }
 }
