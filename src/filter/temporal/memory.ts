@@ -1,0 +1,427 @@
+import type { PixelRect } from '../fill/rect.js';
+import { resample, ResampleScratch, type Raster } from './resample.js';
+import { chromaZoom, composeZoom, IDENTITY_ZOOM, invertZoom, type Zoom } from './zoom.js';
+
+/** Side of the blocks (luma pixels of memory) in which scene changes are tracked. */
+export const BLOCK = 8;
+
+/** Luma rectangle, half-open, in some frame's coordinates. */
+export interface Box {
+  readonly x0: number;
+  readonly y0: number;
+  readonly x1: number;
+  readonly y1: number;
+}
+
+/** Where holes have been lately, in frame coordinates: the area a memory must cover. */
+interface Area {
+  box: Box;
+  seen: number;
+}
+
+/** Pixels that must not be remembered this frame (holes, grown): one luma and one chroma map over the frame. */
+export interface Covered {
+  readonly luma: Uint8Array;
+  readonly chroma: Uint8Array;
+}
+
+/** Per-frame inputs of a capture. */
+export interface CaptureFrame {
+  readonly planes: readonly [Raster, Raster, Raster];
+  readonly covered: Covered;
+  readonly frame: number;
+  /** Cumulative luma offset since the memory began: luma is stored with it removed. */
+  readonly bias: number;
+  /** A luma change of at least this many levels means the scene changed there... */
+  readonly changeLevels: number;
+  /** ...plus this many pixels of misregistration times the local gradient (an edge moved by the camera model's error is no change). */
+  readonly misregistrationPx: number;
+  /** A block has changed when at least this share of its pixels did. */
+  readonly changeShare: number;
+}
+
+const AREA_SLOTS = 8;
+const PLANES = [0, 1, 2] as const;
+
+/**
+ * What the scene behind a group of nearby holes looked like when last seen: Y, U and V values
+ * (NaN where never seen) with the frame each was seen in, kept in the coordinates of the frame
+ * the memory was last re-based on ("memory coordinates"), with the map from the current frame's
+ * coordinates into them.
+ *
+ * Pixels are written once and read once in the coordinates of the frame that sees them: the
+ * memory does not follow the camera by resampling itself every frame (each bicubic pass blurs a
+ * little, and a pixel hidden for 100 frames would be blurred 100 times). Instead the map follows
+ * the camera, and the stored window moves by whole pixels (a copy) when the holes drift out of it.
+ * Only a zoom drifting far from 1 re-bases it with one resampling.
+ */
+export class MemoryWindow {
+  /** Luma box in memory coordinates (multiples of BLOCK). */
+  box: Box = { x0: 0, y0: 0, x1: 0, y1: 0 };
+  /** Current frame luma coordinates -> memory luma coordinates. */
+  toMemory: Zoom = IDENTITY_ZOOM;
+  values: [Float32Array, Float32Array, Float32Array] = [new Float32Array(0), new Float32Array(0), new Float32Array(0)];
+  times: [Int32Array, Int32Array, Int32Array] = [new Int32Array(0), new Int32Array(0), new Int32Array(0)];
+  /** Per BLOCK x BLOCK luma block of the box: the last frame in which something seen there changed (-1: never). */
+  changed = new Int32Array(0);
+  private readonly areas: Area[] = [];
+  /** Median luma change of the last capture, levels: the noise floor of the change test. */
+  private noise = 0;
+
+  get width(): number {
+    return this.box.x1 - this.box.x0;
+  }
+
+  get height(): number {
+    return this.box.y1 - this.box.y0;
+  }
+
+  get pixels(): number {
+    return this.width * this.height;
+  }
+
+  /** Remembers that a hole was at `box` (frame coordinates) in `frame`. */
+  note(box: Box, frame: number): void {
+    const same = this.areas.find((a) => a.box.x0 === box.x0 && a.box.y0 === box.y0 && a.box.x1 === box.x1 && a.box.y1 === box.y1);
+    if (same) {
+      same.seen = frame;
+      return;
+    }
+    if (this.areas.length < AREA_SLOTS) {
+      this.areas.push({ box, seen: frame });
+      return;
+    }
+    // Full (a drifting logo leaves a trail of boxes): merge into the box it overlaps most.
+    let best = this.areas[0]!;
+    let bestOverlap = -1;
+    for (const a of this.areas) {
+      const o = overlap(a.box, box);
+      if (o > bestOverlap) {
+        bestOverlap = o;
+        best = a;
+      }
+    }
+    best.box = union(best.box, box);
+    best.seen = frame;
+  }
+
+  /** Forgets areas not seen since `before`; returns false when none is left. */
+  prune(before: number): boolean {
+    for (let i = this.areas.length - 1; i >= 0; i--) if (this.areas[i]!.seen < before) this.areas.splice(i, 1);
+    return this.areas.length > 0;
+  }
+
+  /** The union of the recent hole areas, frame coordinates. */
+  extent(): Box | undefined {
+    return this.areas.length ? this.areas.map((a) => a.box).reduce(union) : undefined;
+  }
+
+  /**
+   * Makes the stored box cover `needed` (memory coordinates), moving or resizing it by whole
+   * pixels when it does not, with `slack` to spare so a pan does not move it every frame. Returns
+   * false (box unchanged) when the new box would exceed `maxPixels`.
+   */
+  cover(needed: Box, slack: number, maxPixels: number): boolean {
+    const b = this.box;
+    if (this.pixels > 0 && needed.x0 >= b.x0 && needed.y0 >= b.y0 && needed.x1 <= b.x1 && needed.y1 <= b.y1) {
+      // Shrink only when far too big (holes that went away): a copy is not worth a few pixels.
+      const area = (needed.x1 - needed.x0 + 2 * slack) * (needed.y1 - needed.y0 + 2 * slack);
+      if (this.pixels <= 2 * area) return true;
+    }
+    const next = blockAligned({ x0: needed.x0 - slack, y0: needed.y0 - slack, x1: needed.x1 + slack, y1: needed.y1 + slack });
+    if ((next.x1 - next.x0) * (next.y1 - next.y0) > maxPixels) return false;
+    this.reshape(next);
+    return true;
+  }
+
+  /** Moves the stored box to `next` (block-aligned), keeping what overlaps. */
+  private reshape(next: Box): void {
+    const old = { box: this.box, values: this.values, times: this.times, changed: this.changed };
+    this.allocate(next);
+    for (const p of PLANES) {
+      const sub = p === 0 ? 1 : 2;
+      const from = scaleBox(old.box, sub);
+      const to = scaleBox(next, sub);
+      const ow = from.x1 - from.x0;
+      const nw = to.x1 - to.x0;
+      const x0 = Math.max(from.x0, to.x0), x1 = Math.min(from.x1, to.x1);
+      const y0 = Math.max(from.y0, to.y0), y1 = Math.min(from.y1, to.y1);
+      if (x1 <= x0) continue;
+      for (let y = y0; y < y1; y++) {
+        const src = (y - from.y0) * ow + x0 - from.x0;
+        const dst = (y - to.y0) * nw + x0 - to.x0;
+        this.values[p].set(old.values[p].subarray(src, src + x1 - x0), dst);
+        this.times[p].set(old.times[p].subarray(src, src + x1 - x0), dst);
+      }
+    }
+    const ob = blocksOf(old.box);
+    const nb = blocksOf(next);
+    for (let by = Math.max(ob.y0, nb.y0); by < Math.min(ob.y1, nb.y1); by++) {
+      for (let bx = Math.max(ob.x0, nb.x0); bx < Math.min(ob.x1, nb.x1); bx++) {
+        this.changed[(by - nb.y0) * (nb.x1 - nb.x0) + bx - nb.x0] = old.changed[(by - ob.y0) * (ob.x1 - ob.x0) + bx - ob.x0]!;
+      }
+    }
+  }
+
+  private allocate(box: Box): void {
+    this.box = box;
+    const w = box.x1 - box.x0;
+    const h = box.y1 - box.y0;
+    const c = (w >> 1) * (h >> 1);
+    this.values = [new Float32Array(w * h).fill(Number.NaN), new Float32Array(c).fill(Number.NaN), new Float32Array(c).fill(Number.NaN)];
+    this.times = [new Int32Array(w * h).fill(-1), new Int32Array(c).fill(-1), new Int32Array(c).fill(-1)];
+    this.changed = new Int32Array((w / BLOCK) * (h / BLOCK)).fill(-1);
+  }
+
+  /**
+   * Re-bases the memory on the current frame (map = identity), resampling what it holds once: done
+   * when the zoom since the last base has grown or shrunk the remembered pixels too far from one
+   * frame pixel each. `needed` is the new box, in current frame coordinates.
+   */
+  rebase(needed: Box, slack: number, scratch: ResampleScratch): void {
+    const old = { box: this.box, values: this.values, times: this.times, changed: this.changed, map: this.toMemory };
+    const next = blockAligned({ x0: needed.x0 - slack, y0: needed.y0 - slack, x1: needed.x1 + slack, y1: needed.y1 + slack });
+    this.allocate(next);
+    this.toMemory = IDENTITY_ZOOM;
+    for (const p of PLANES) {
+      const sub = p === 0 ? 1 : 2;
+      const from = scaleBox(old.box, sub);
+      const to = scaleBox(next, sub);
+      const map = localMap(p === 0 ? old.map : chromaZoom(old.map), from);
+      const raster: Raster = { data: old.values[p], offset: 0, width: from.x1 - from.x0, height: from.y1 - from.y0 };
+      const w = to.x1 - to.x0;
+      const h = to.y1 - to.y0;
+      resample(raster, map, to.x0, to.y0, w, h, 'unknown', this.values[p], scratch);
+      nearestTimes(old.times[p], raster.width, raster.height, map, to.x0, to.y0, w, h, this.times[p]);
+    }
+    const ob = blocksOf(old.box);
+    const nb = blocksOf(next);
+    const nbw = nb.x1 - nb.x0;
+    for (let by = nb.y0; by < nb.y1; by++) {
+      for (let bx = nb.x0; bx < nb.x1; bx++) {
+        const m = old.map;
+        const ox = Math.floor((m.s * ((bx + 0.5) * BLOCK) + m.tx) / BLOCK);
+        const oy = Math.floor((m.s * ((by + 0.5) * BLOCK) + m.ty) / BLOCK);
+        const inside = ox >= ob.x0 && ox < ob.x1 && oy >= ob.y0 && oy < ob.y1;
+        this.changed[(by - nb.y0) * nbw + bx - nb.x0] = inside ? old.changed[(oy - ob.y0) * (ob.x1 - ob.x0) + ox - ob.x0]! : -1;
+      }
+    }
+  }
+
+  /**
+   * Writes every memory pixel the current frame shows uncovered. Luma values that differ from
+   * what was remembered by more than the noise mark their block as changed in this frame.
+   */
+  capture(f: CaptureFrame, scratch: CaptureScratch): void {
+    const blocks = blocksOf(this.box);
+    const bw = blocks.x1 - blocks.x0;
+    const nBlocks = bw * (blocks.y1 - blocks.y0);
+    const moved = scratch.counts(nBlocks);
+    const threshold = Math.max(f.changeLevels, 3 * this.noise);
+    // The gradient below is a central difference, over two pixels.
+    const slope = f.misregistrationPx / 2;
+    const hist = scratch.histogram;
+    hist.fill(0);
+    let compared = 0;
+    for (const p of PLANES) {
+      const sub = p === 0 ? 1 : 2;
+      const box = scaleBox(this.box, sub);
+      const w = box.x1 - box.x0;
+      const h = box.y1 - box.y0;
+      const src = f.planes[p]!;
+      const toFrame = invertZoom(p === 0 ? this.toMemory : chromaZoom(this.toMemory));
+      const sampled = scratch.sampled(w * h);
+      resample(src, toFrame, box.x0, box.y0, w, h, 'clamp', sampled, scratch.resample);
+      const cols = scratch.cols(w);
+      const rows = scratch.rows(h);
+      // Nearest frame pixel of each memory column and row, -1 outside the frame.
+      for (let i = 0; i < w; i++) cols[i] = nearestInside(toFrame.s * (box.x0 + i) + toFrame.tx, src.width);
+      for (let j = 0; j < h; j++) rows[j] = nearestInside(toFrame.s * (box.y0 + j) + toFrame.ty, src.height);
+      const cover = p === 0 ? f.covered.luma : f.covered.chroma;
+      const values = this.values[p];
+      const times = this.times[p];
+      const luma = p === 0;
+      const bias = luma ? f.bias : 0;
+      for (let j = 0; j < h; j++) {
+        const fy = rows[j]!;
+        if (fy < 0) continue;
+        const crow = fy * src.width;
+        const brow = ((j / BLOCK) | 0) * bw;
+        for (let i = 0; i < w; i++) {
+          const fx = cols[i]!;
+          if (fx < 0 || cover[crow + fx]) continue;
+          const k = j * w + i;
+          const v = sampled[k]! - bias;
+          if (luma) {
+            const old = values[k]!;
+            // Only what was also seen in the previous frame is compared: a pixel coming out from
+            // behind a hole differs by the drift of its long wait, not because the scene changed.
+            if (times[k] === f.frame - 1) {
+              const d = v > old ? v - old : old - v;
+              compared++;
+              hist[d < 255 ? d | 0 : 255]!++;
+              const gx = i > 0 && i < w - 1 ? Math.abs(sampled[k + 1]! - sampled[k - 1]!) : 0;
+              const gy = j > 0 && j < h - 1 ? Math.abs(sampled[k + w]! - sampled[k - w]!) : 0;
+              if (d >= threshold + slope * (gx > gy ? gx : gy)) moved[brow + ((i / BLOCK) | 0)]!++;
+            }
+          }
+          values[k] = v;
+          times[k] = f.frame;
+        }
+      }
+    }
+    if (compared > 0) this.noise = medianBin(hist, compared);
+    // A block has changed when a fair share of it did: a few pixels at a sharp edge differ after
+    // resampling at another sub-pixel phase without the scene having changed.
+    const share = Math.max(1, f.changeShare * BLOCK * BLOCK);
+    for (let b = 0; b < nBlocks; b++) if (moved[b]! >= share) this.changed[b] = f.frame;
+  }
+
+  /**
+   * Samples plane `p` of the memory over `rect` (that plane's current frame coordinates) into
+   * `values` (NaN: not known) and the frame each was seen in into `times` (-1: never), row-major.
+   * `blockOf` gets, per output pixel, the change block its memory pixel lies in (-1: none).
+   */
+  read(p: 0 | 1 | 2, rect: PixelRect, values: Float32Array, times: Int32Array, blockOf: Int32Array, scratch: ResampleScratch): void {
+    const sub = p === 0 ? 1 : 2;
+    const box = scaleBox(this.box, sub);
+    const bw = box.x1 - box.x0;
+    const bh = box.y1 - box.y0;
+    const map = localMap(p === 0 ? this.toMemory : chromaZoom(this.toMemory), box);
+    const raster: Raster = { data: this.values[p], offset: 0, width: bw, height: bh };
+    const w = rect.x1 - rect.x0;
+    const h = rect.y1 - rect.y0;
+    resample(raster, map, rect.x0, rect.y0, w, h, 'unknown', values, scratch);
+    nearestTimes(this.times[p], bw, bh, map, rect.x0, rect.y0, w, h, times);
+    const blocksWide = this.width / BLOCK;
+    for (let j = 0; j < h; j++) {
+      const my = Math.round(map.s * (rect.y0 + j) + map.ty);
+      for (let i = 0; i < w; i++) {
+        const mx = Math.round(map.s * (rect.x0 + i) + map.tx);
+        blockOf[j * w + i] = mx < 0 || my < 0 || mx >= bw || my >= bh ? -1 : (((my * sub) / BLOCK) | 0) * blocksWide + (((mx * sub) / BLOCK) | 0);
+      }
+    }
+  }
+
+  /**
+   * The change blocks with each block's latest change spread over `radius` blocks around it: a
+   * hidden pixel's memory is stale once anything that close to it changed after it was seen.
+   */
+  spreadChanges(radius: number, out: Int32Array): Int32Array {
+    const bw = this.width / BLOCK;
+    const bh = this.height / BLOCK;
+    const rows = new Int32Array(bw * bh);
+    for (let y = 0; y < bh; y++) {
+      for (let x = 0; x < bw; x++) {
+        let m = -1;
+        for (let k = Math.max(0, x - radius); k <= Math.min(bw - 1, x + radius); k++) m = Math.max(m, this.changed[y * bw + k]!);
+        rows[y * bw + x] = m;
+      }
+    }
+    for (let y = 0; y < bh; y++) {
+      for (let x = 0; x < bw; x++) {
+        let m = -1;
+        for (let k = Math.max(0, y - radius); k <= Math.min(bh - 1, y + radius); k++) m = Math.max(m, rows[k * bw + x]!);
+        out[y * bw + x] = m;
+      }
+    }
+    return out;
+  }
+}
+
+/** Reusable buffers for captures. */
+export class CaptureScratch {
+  readonly resample = new ResampleScratch();
+  readonly histogram = new Uint32Array(256);
+  private buf = new Float32Array(0);
+  private c = new Int32Array(0);
+  private r = new Int32Array(0);
+  private n = new Uint16Array(0);
+
+  sampled(size: number): Float32Array {
+    if (this.buf.length < size) this.buf = new Float32Array(size);
+    return this.buf;
+  }
+
+  cols(size: number): Int32Array {
+    if (this.c.length < size) this.c = new Int32Array(size);
+    return this.c;
+  }
+
+  rows(size: number): Int32Array {
+    if (this.r.length < size) this.r = new Int32Array(size);
+    return this.r;
+  }
+
+  counts(size: number): Uint16Array {
+    if (this.n.length < size) this.n = new Uint16Array(size);
+    this.n.fill(0, 0, size);
+    return this.n;
+  }
+}
+
+function nearestInside(p: number, length: number): number {
+  const k = Math.round(p);
+  return k < 0 || k >= length ? -1 : k;
+}
+
+/** Nearest-neighbour resampling of capture times (a time is not something to interpolate). */
+function nearestTimes(src: Int32Array, sw: number, sh: number, map: Zoom, x0: number, y0: number, w: number, h: number, out: Int32Array): void {
+  for (let j = 0; j < h; j++) {
+    const y = Math.round(map.s * (y0 + j) + map.ty);
+    for (let i = 0; i < w; i++) {
+      const x = Math.round(map.s * (x0 + i) + map.tx);
+      out[j * w + i] = x < 0 || y < 0 || x >= sw || y >= sh ? -1 : src[y * sw + x]!;
+    }
+  }
+}
+
+/** A map into a box's own array coordinates (origin at the box corner). */
+function localMap(map: Zoom, box: Box): Zoom {
+  return composeZoom({ s: 1, tx: -box.x0, ty: -box.y0 }, map);
+}
+
+function scaleBox(b: Box, sub: number): Box {
+  return sub === 1 ? b : { x0: b.x0 / sub, y0: b.y0 / sub, x1: b.x1 / sub, y1: b.y1 / sub };
+}
+
+function blocksOf(b: Box): Box {
+  return { x0: b.x0 / BLOCK, y0: b.y0 / BLOCK, x1: b.x1 / BLOCK, y1: b.y1 / BLOCK };
+}
+
+function blockAligned(b: Box): Box {
+  return {
+    x0: Math.floor(b.x0 / BLOCK) * BLOCK,
+    y0: Math.floor(b.y0 / BLOCK) * BLOCK,
+    x1: Math.ceil(b.x1 / BLOCK) * BLOCK,
+    y1: Math.ceil(b.y1 / BLOCK) * BLOCK,
+  };
+}
+
+function medianBin(hist: Uint32Array, count: number): number {
+  let seen = 0;
+  for (let b = 0; b < hist.length; b++) {
+    seen += hist[b]!;
+    if (2 * seen >= count) return b + 0.5;
+  }
+  return hist.length;
+}
+
+export function union(a: Box, b: Box): Box {
+  return { x0: Math.min(a.x0, b.x0), y0: Math.min(a.y0, b.y0), x1: Math.max(a.x1, b.x1), y1: Math.max(a.y1, b.y1) };
+}
+
+export function overlap(a: Box, b: Box): number {
+  const w = Math.min(a.x1, b.x1) - Math.max(a.x0, b.x0);
+  const h = Math.min(a.y1, b.y1) - Math.max(a.y0, b.y0);
+  return w > 0 && h > 0 ? w * h : 0;
+}
+
+/** The box `b` (frame coordinates) grown by `margin` and mapped into memory coordinates by `map`. */
+export function mapBox(b: Box, margin: number, map: Zoom): Box {
+  const x0 = map.s * (b.x0 - margin) + map.tx;
+  const y0 = map.s * (b.y0 - margin) + map.ty;
+  const x1 = map.s * (b.x1 + margin) + map.tx;
+  const y1 = map.s * (b.y1 + margin) + map.ty;
+  return { x0: Math.floor(x0), y0: Math.floor(y0), x1: Math.ceil(x1), y1: Math.ceil(y1) };
+}
