@@ -37,6 +37,7 @@ export const configSchema = z.object({
     degradeAtQueuedFrames: z.number().int().min(1),
     maxDecoderBacklogBytes: z.number().int().min(100_000),
     regions: z.record(z.union([z.literal('*'), streamKeySchema]), z.array(rectSchema)),
+    temporalFill: z.boolean(),
     auto: z.object({
       sampleEvery: z.number().int().min(1).max(30),
       extractEvery: z.number().int().min(1).max(60),

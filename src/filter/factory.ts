@@ -20,9 +20,9 @@ export function createFilter(config: Config, key: string): Filter {
     case 'passthrough':
       return new PassThroughFilter();
     case 'manual':
-      return new ManualRegionFilter(configuredRegions(config, key));
+      return new ManualRegionFilter(configuredRegions(config, key), { temporal: config.pipeline.temporalFill });
     case 'auto': {
-      const filter = new AutoFilter(config.pipeline.auto);
+      const filter = new AutoFilter({ ...config.pipeline.auto, temporal: config.pipeline.temporalFill });
       filter.setRegions(configuredRegions(config, key));
       return filter;
     }

@@ -38,6 +38,8 @@ export interface CaptureFrame {
   readonly misregistrationPx: number;
   /** A block has changed when at least this share of its pixels did. */
   readonly changeShare: number;
+  /** A pixel is remembered only once seen uncovered and unchanged for this many frames in a row. */
+  readonly settleFrames: number;
 }
 
 const AREA_SLOTS = 8;
@@ -54,6 +56,10 @@ const PLANES = [0, 1, 2] as const;
  * little, and a pixel hidden for 100 frames would be blurred 100 times). Instead the map follows
  * the camera, and the stored window moves by whole pixels (a copy) when the holes drift out of it.
  * Only a zoom drifting far from 1 re-bases it with one resampling.
+ *
+ * A pixel is committed to memory only after it has been seen, uncovered and unchanged, for a few
+ * frames in a row: a detector that finds a caption a few frames late, or misses it in one frame,
+ * would otherwise have the caption itself remembered as the background behind it.
  */
 export class MemoryWindow {
   /** Luma box in memory coordinates (multiples of BLOCK). */
@@ -64,6 +70,16 @@ export class MemoryWindow {
   times: [Int32Array, Int32Array, Int32Array] = [new Int32Array(0), new Int32Array(0), new Int32Array(0)];
   /** Per BLOCK x BLOCK luma block of the box: the last frame in which something seen there changed (-1: never). */
   changed = new Int32Array(0);
+  /** Luma, per memory pixel: its sample in the last frame, and since when it has been seen uncovered and unchanged (-1: not seen last frame). */
+  private recent = new Float32Array(0);
+  private since = new Int32Array(0);
+  /**
+   * Per block: a change not yet confirmed (frame, -1: none) and how many of its pixels were covered
+   * then. A change becomes real only if the block is not covered more within settleFrames: a
+   * caption that appears and is found a few frames later is the overlay, not the scene, changing.
+   */
+  private pending = new Int32Array(0);
+  private pendingCover = new Int32Array(0);
   private readonly areas: Area[] = [];
   /** Median luma change of the last capture, levels: the noise floor of the change test. */
   private noise = 0;
@@ -136,7 +152,7 @@ export class MemoryWindow {
 
   /** Moves the stored box to `next` (block-aligned), keeping what overlaps. */
   private reshape(next: Box): void {
-    const old = { box: this.box, values: this.values, times: this.times, changed: this.changed };
+    const old = { box: this.box, values: this.values, times: this.times, changed: this.changed, recent: this.recent, since: this.since, pending: this.pending, pendingCover: this.pendingCover };
     this.allocate(next);
     for (const p of PLANES) {
       const sub = p === 0 ? 1 : 2;
@@ -152,13 +168,21 @@ export class MemoryWindow {
         const dst = (y - to.y0) * nw + x0 - to.x0;
         this.values[p].set(old.values[p].subarray(src, src + x1 - x0), dst);
         this.times[p].set(old.times[p].subarray(src, src + x1 - x0), dst);
+        if (p === 0) {
+          this.recent.set(old.recent.subarray(src, src + x1 - x0), dst);
+          this.since.set(old.since.subarray(src, src + x1 - x0), dst);
+        }
       }
     }
     const ob = blocksOf(old.box);
     const nb = blocksOf(next);
     for (let by = Math.max(ob.y0, nb.y0); by < Math.min(ob.y1, nb.y1); by++) {
       for (let bx = Math.max(ob.x0, nb.x0); bx < Math.min(ob.x1, nb.x1); bx++) {
-        this.changed[(by - nb.y0) * (nb.x1 - nb.x0) + bx - nb.x0] = old.changed[(by - ob.y0) * (ob.x1 - ob.x0) + bx - ob.x0]!;
+        const to = (by - nb.y0) * (nb.x1 - nb.x0) + bx - nb.x0;
+        const from = (by - ob.y0) * (ob.x1 - ob.x0) + bx - ob.x0;
+        this.changed[to] = old.changed[from]!;
+        this.pending[to] = old.pending[from]!;
+        this.pendingCover[to] = old.pendingCover[from]!;
       }
     }
   }
@@ -171,6 +195,11 @@ export class MemoryWindow {
     this.values = [new Float32Array(w * h).fill(Number.NaN), new Float32Array(c).fill(Number.NaN), new Float32Array(c).fill(Number.NaN)];
     this.times = [new Int32Array(w * h).fill(-1), new Int32Array(c).fill(-1), new Int32Array(c).fill(-1)];
     this.changed = new Int32Array((w / BLOCK) * (h / BLOCK)).fill(-1);
+    this.pending = new Int32Array(this.changed.length).fill(-1);
+    this.pendingCover = new Int32Array(this.changed.length);
+    // After a re-base the last frame's samples no longer line up: every pixel settles afresh.
+    this.recent = new Float32Array(w * h);
+    this.since = new Int32Array(w * h).fill(-1);
   }
 
   /**
@@ -209,20 +238,25 @@ export class MemoryWindow {
   }
 
   /**
-   * Writes every memory pixel the current frame shows uncovered. Luma values that differ from
-   * what was remembered by more than the noise mark their block as changed in this frame.
+   * Looks at every memory pixel the current frame shows uncovered: a luma value that differs from
+   * the last frame's by more than the noise marks its block as changed and restarts the pixel's
+   * settling; pixels settled for settleFrames are committed (all three planes).
    */
   capture(f: CaptureFrame, scratch: CaptureScratch): void {
     const blocks = blocksOf(this.box);
     const bw = blocks.x1 - blocks.x0;
     const nBlocks = bw * (blocks.y1 - blocks.y0);
     const moved = scratch.counts(nBlocks);
+    const coveredIn = scratch.covers(nBlocks);
     const threshold = Math.max(f.changeLevels, 3 * this.noise);
     // The gradient below is a central difference, over two pixels.
     const slope = f.misregistrationPx / 2;
+    const settledBy = f.frame - f.settleFrames;
     const hist = scratch.histogram;
     hist.fill(0);
     let compared = 0;
+    const lumaWidth = this.width;
+    const { recent, since } = this;
     for (const p of PLANES) {
       const sub = p === 0 ? 1 : 2;
       const box = scaleBox(this.box, sub);
@@ -240,32 +274,54 @@ export class MemoryWindow {
       const cover = p === 0 ? f.covered.luma : f.covered.chroma;
       const values = this.values[p];
       const times = this.times[p];
-      const luma = p === 0;
-      const bias = luma ? f.bias : 0;
+      if (p === 0) {
+        for (let j = 0; j < h; j++) {
+          const fy = rows[j]!;
+          const brow = ((j / BLOCK) | 0) * bw;
+          for (let i = 0; i < w; i++) {
+            const k = j * w + i;
+            const fx = cols[i]!;
+            if (fy < 0 || fx < 0 || cover[fy * src.width + fx]) {
+              if (fy >= 0 && fx >= 0) coveredIn[brow + ((i / BLOCK) | 0)]!++;
+              since[k] = -1;
+              continue;
+            }
+            const v = sampled[k]! - f.bias;
+            if (since[k]! < 0) {
+              since[k] = f.frame;
+            } else {
+              const last = recent[k]!;
+              const d = v > last ? v - last : last - v;
+              compared++;
+              hist[d < 255 ? d | 0 : 255]!++;
+              // An edge moved by the camera model's error (misregistrationPx) is not a change.
+              const gx = i > 0 && i < w - 1 ? Math.abs(sampled[k + 1]! - sampled[k - 1]!) : 0;
+              const gy = j > 0 && j < h - 1 ? Math.abs(sampled[k + w]! - sampled[k - w]!) : 0;
+              if (d >= threshold + slope * (gx > gy ? gx : gy)) {
+                moved[brow + ((i / BLOCK) | 0)]!++;
+                since[k] = f.frame;
+              }
+            }
+            recent[k] = v;
+            if (since[k]! <= settledBy) {
+              values[k] = v;
+              times[k] = f.frame;
+            }
+          }
+        }
+        continue;
+      }
       for (let j = 0; j < h; j++) {
         const fy = rows[j]!;
         if (fy < 0) continue;
-        const crow = fy * src.width;
-        const brow = ((j / BLOCK) | 0) * bw;
         for (let i = 0; i < w; i++) {
           const fx = cols[i]!;
-          if (fx < 0 || cover[crow + fx]) continue;
+          if (fx < 0 || cover[fy * src.width + fx]) continue;
+          // A chroma sample follows the luma pixel at its corner: settled there, settled here.
+          const s0 = since[2 * j * lumaWidth + 2 * i]!;
+          if (s0 < 0 || s0 > settledBy) continue;
           const k = j * w + i;
-          const v = sampled[k]! - bias;
-          if (luma) {
-            const old = values[k]!;
-            // Only what was also seen in the previous frame is compared: a pixel coming out from
-            // behind a hole differs by the drift of its long wait, not because the scene changed.
-            if (times[k] === f.frame - 1) {
-              const d = v > old ? v - old : old - v;
-              compared++;
-              hist[d < 255 ? d | 0 : 255]!++;
-              const gx = i > 0 && i < w - 1 ? Math.abs(sampled[k + 1]! - sampled[k - 1]!) : 0;
-              const gy = j > 0 && j < h - 1 ? Math.abs(sampled[k + w]! - sampled[k - w]!) : 0;
-              if (d >= threshold + slope * (gx > gy ? gx : gy)) moved[brow + ((i / BLOCK) | 0)]!++;
-            }
-          }
-          values[k] = v;
+          values[k] = sampled[k]!;
           times[k] = f.frame;
         }
       }
@@ -274,7 +330,18 @@ export class MemoryWindow {
     // A block has changed when a fair share of it did: a few pixels at a sharp edge differ after
     // resampling at another sub-pixel phase without the scene having changed.
     const share = Math.max(1, f.changeShare * BLOCK * BLOCK);
-    for (let b = 0; b < nBlocks; b++) if (moved[b]! >= share) this.changed[b] = f.frame;
+    const { pending, pendingCover, changed } = this;
+    for (let b = 0; b < nBlocks; b++) {
+      if (pending[b]! >= 0 && coveredIn[b]! > pendingCover[b]!) pending[b] = -1;
+      if (moved[b]! >= share && pending[b]! < 0) {
+        pending[b] = f.frame;
+        pendingCover[b] = coveredIn[b]!;
+      }
+      if (pending[b]! >= 0 && f.frame - pending[b]! >= f.settleFrames) {
+        changed[b] = Math.max(changed[b]!, pending[b]!);
+        pending[b] = -1;
+      }
+    }
   }
 
   /**
@@ -337,6 +404,7 @@ export class CaptureScratch {
   private c = new Int32Array(0);
   private r = new Int32Array(0);
   private n = new Uint16Array(0);
+  private cov = new Uint16Array(0);
 
   sampled(size: number): Float32Array {
     if (this.buf.length < size) this.buf = new Float32Array(size);
@@ -357,6 +425,12 @@ export class CaptureScratch {
     if (this.n.length < size) this.n = new Uint16Array(size);
     this.n.fill(0, 0, size);
     return this.n;
+  }
+
+  covers(size: number): Uint16Array {
+    if (this.cov.length < size) this.cov = new Uint16Array(size);
+    this.cov.fill(0, 0, size);
+    return this.cov;
   }
 }
 

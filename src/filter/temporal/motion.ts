@@ -39,7 +39,7 @@ export interface MotionOptions {
   readonly minShiftPx: number;
 }
 
-export const DEFAULT_MOTION_OPTIONS: MotionOptions = { maxWorkWidth: 640, minLevelWidth: 24, explainedLevels: 8, cutBelow: 0.3, minShiftPx: 0.05, maxSamples: 4000 };
+export const DEFAULT_MOTION_OPTIONS: MotionOptions = { maxWorkWidth: 640, minLevelWidth: 24, explainedLevels: 8, cutBelow: 0.15, minShiftPx: 0.15, maxSamples: 4000 };
 
 /** Gauss-Newton iterations per level, coarsest first; finer levels start close and need fewer. */
 const COARSE_ITERATIONS = 8;
@@ -54,6 +54,14 @@ const TUKEY = 4.685;
 /** Largest per-frame zoom change believed (10 %): beyond, the solve has gone astray. */
 const MAX_ZOOM_STEP = 0.1;
 const HISTOGRAM_BINS = 256;
+/**
+ * The robust scale comes from a low quantile of |residual| (not the median): where half the texture
+ * moves on its own (leaves in the wind, a hand), the median would set a scale at which the moving
+ * half still counts and drags the camera along; the best-fitting third is the camera's.
+ * SCALE_QUANTILE_GAUSS is that quantile of |N(0, 1)|, so Gaussian noise still gets its sigma.
+ */
+const SCALE_QUANTILE = 0.3;
+const SCALE_QUANTILE_GAUSS = 0.385;
 /**
  * Only textured pixels are compared (squared gradient above this, levels^2 per pixel): flat pixels
  * match under any motion, and on a mostly flat picture their zero residuals would set a robust
@@ -89,7 +97,7 @@ const still = (): Params => ({ tx: 0, ty: 0, ds: 0, b: 0 });
  * Global motion between consecutive frames: a zoom + shift plus a luma gain and offset, fitted
  * directly to the pixels (Gauss-Newton on a downscaled luma pyramid, coarse to fine, warm-started
  * with the previous frame's motion). Robust: hole pixels are left out (a fixed overlay would pull
- * the estimate toward "no motion"), and Tukey weights from the residuals' median reject what moves
+ * the estimate toward "no motion"), and Tukey weights scaled by the best-fitting residuals reject what moves
  * on its own (a hand, a ticker). Sub-pixel: the fit is continuous, its precision a few hundredths
  * of a working pixel on textured pictures.
  */
@@ -246,7 +254,7 @@ export class GlobalMotionEstimator {
       -e3,
     ];
     const delta = solve(H, rhs);
-    const nextSigma = 1.4826 * median(hist, count);
+    const nextSigma = quantile(hist, count, SCALE_QUANTILE) / SCALE_QUANTILE_GAUSS;
     if (!delta) return { sigma: nextSigma, explained: explained / count, moved: 0 };
     p.tx += delta[0]! * scale;
     p.ty += delta[1]! * scale;
@@ -326,12 +334,12 @@ function pickSamples(l: Level, max: number, out: Samples): Samples {
   return out;
 }
 
-/** The median of |residual| from its histogram (bin centres). */
-function median(hist: Uint32Array, count: number): number {
+/** The q-quantile of |residual| from its histogram (bin centres). */
+function quantile(hist: Uint32Array, count: number, q: number): number {
   let seen = 0;
   for (let b = 0; b < hist.length; b++) {
     seen += hist[b]!;
-    if (2 * seen >= count) return (b + 0.5) * HISTOGRAM_STEP;
+    if (seen >= q * count) return (b + 0.5) * HISTOGRAM_STEP;
   }
   return hist.length * HISTOGRAM_STEP;
 }

@@ -50,6 +50,13 @@ export interface TemporalOptions {
   readonly changeShare: number;
   /** A change this close (luma pixels) to a hidden pixel, after it was last seen, makes its memory stale. */
   readonly staleRadiusPx: number;
+  /**
+   * Frames a pixel must be seen uncovered and unchanged before it is remembered. 0 suits holes that
+   * are known exactly (operator rectangles); detected holes want a few frames, so that a caption
+   * found late, or missed for a frame, is not remembered as the background behind itself. The
+   * margin remembered around holes grows with the camera's speed times this.
+   */
+  readonly settleFrames: number;
   /** Pixels around a hole not remembered either (anti-aliased edges, glow, compression ringing). */
   readonly guardPx: number;
 }
@@ -60,10 +67,11 @@ export const DEFAULT_TEMPORAL_OPTIONS: TemporalOptions = {
   maxAgeFrames: 300,
   keepFrames: 300,
   maxMemoryFraction: 0.5,
-  minConfidence: 0.5,
+  minConfidence: 0.6,
   changeLevels: 12,
   misregistrationPx: 0.5,
   changeShare: 0.5,
+  settleFrames: 0,
   staleRadiusPx: 24,
   guardPx: 2,
 };
@@ -158,14 +166,17 @@ export class TemporalFill {
     // An unsure estimate (a hand filling the picture) moves no memory: if the camera did move, the
     // change test below sees the whole picture change and nothing stale is pasted.
     const covered = this.markCovered(holes, width, height, layout.cWidth, layout.cHeight);
-    const assigned = this.assign(holes, width, height);
+    // A scene point must be remembered before it reaches a hole: with settling it has to be in
+    // view that many frames earlier, i.e. further out the faster the camera moves.
+    const step = motion.first || motion.cut ? 0 : Math.hypot(motion.toPrevious.tx + (motion.toPrevious.s - 1) * width / 2, motion.toPrevious.ty + (motion.toPrevious.s - 1) * height / 2);
+    const assigned = this.assign(holes, width, height, this.opts.marginPx + Math.ceil(step * (this.opts.settleFrames + 1)));
     const planes: [Raster, Raster, Raster] = [
       { data: input, offset: 0, width, height },
       { data: input, offset: layout.uOffset, width: layout.cWidth, height: layout.cHeight },
       { data: input, offset: layout.vOffset, width: layout.cWidth, height: layout.cHeight },
     ];
-    const { changeLevels, misregistrationPx, changeShare } = this.opts;
-    for (const w of this.windows) w.capture({ planes, covered, frame: this.frame, bias: this.bias, changeLevels, misregistrationPx, changeShare }, this.capture);
+    const { changeLevels, misregistrationPx, changeShare, settleFrames } = this.opts;
+    for (const w of this.windows) w.capture({ planes, covered, frame: this.frame, bias: this.bias, changeLevels, misregistrationPx, changeShare, settleFrames }, this.capture);
 
     const usable = !motion.first && !motion.cut && motion.confidence >= this.opts.minConfidence;
     const out: TimeKnowledge[] = [];
@@ -281,8 +292,7 @@ export class TemporalFill {
    * Gives each hole the memory of the holes that were near it lately (a new one when none was),
    * forgets memories no hole has needed for keepFrames, and makes each memory's box cover its holes.
    */
-  private assign(holes: readonly TemporalHole[], width: number, height: number): (MemoryWindow | undefined)[] {
-    const margin = this.opts.marginPx;
+  private assign(holes: readonly TemporalHole[], width: number, height: number, margin: number): (MemoryWindow | undefined)[] {
     const assigned = holes.map((hole) => {
       const box = hole.rects[0];
       let best: MemoryWindow | undefined;
