@@ -11,6 +11,11 @@ export interface GlobalMotion {
   readonly bias: number;
   /** Fraction of the compared pixels the model explains (within `explainedLevels`), 0..1. */
   readonly confidence: number;
+  /**
+   * Median aligned difference over the picture's own contrast (mean absolute deviation of the
+   * compared pixels): near 0 for the same scene, around 1 for two unrelated pictures.
+   */
+  readonly mismatch: number;
   /** A scene cut: the model explains too little of the picture for anything remembered to hold. */
   readonly cut: boolean;
   /** No previous frame to compare with (first frame, or the size changed). */
@@ -24,8 +29,9 @@ export interface MotionOptions {
   readonly minLevelWidth: number;
   /** A pixel is explained when its aligned difference is below this many levels (at working scale). */
   readonly explainedLevels: number;
-  /** Below this confidence the frame is a cut. */
+  /** Below this confidence, or above this mismatch, the frame is a cut. */
   readonly cutBelow: number;
+  readonly cutAbove: number;
   /**
    * Pixels compared per pyramid level at most (textured ones, evenly spread): beyond a few
    * thousand well-textured pixels precision hardly improves, and the cost would grow with the frame.
@@ -39,7 +45,7 @@ export interface MotionOptions {
   readonly minShiftPx: number;
 }
 
-export const DEFAULT_MOTION_OPTIONS: MotionOptions = { maxWorkWidth: 640, minLevelWidth: 24, explainedLevels: 8, cutBelow: 0.15, minShiftPx: 0.15, maxSamples: 4000 };
+export const DEFAULT_MOTION_OPTIONS: MotionOptions = { maxWorkWidth: 640, minLevelWidth: 24, explainedLevels: 8, cutBelow: 0.15, cutAbove: 0.5, minShiftPx: 0.15, maxSamples: 4000 };
 
 /** Gauss-Newton iterations per level, coarsest first; finer levels start close and need fewer. */
 const COARSE_ITERATIONS = 8;
@@ -130,13 +136,14 @@ export class GlobalMotionEstimator {
     const sameSize = prev.length === current.length && prev[0]!.width === current[0]!.width && prev[0]!.height === current[0]!.height;
     if (!sameSize) {
       this.velocity = still();
-      return { toPrevious: IDENTITY_ZOOM, bias: 0, confidence: 0, cut: false, first: true };
+      return { toPrevious: IDENTITY_ZOOM, bias: 0, confidence: 0, mismatch: 0, cut: false, first: true };
     }
     const centre = { x: (luma.width - 1) / 2, y: (luma.height - 1) / 2 };
     const predicted: Params = { ...this.velocity, b: 0 };
     const p: Params = { ...predicted };
     let sigma = 10;
     let explained = 0;
+    let median = 0;
     for (let k = current.length - 1; k >= 0; k--) {
       const iterations = k === current.length - 1 ? COARSE_ITERATIONS : FINE_ITERATIONS;
       const samples = pickSamples(current[k]!, this.opts.maxSamples, (this.samples[k] ??= emptySamples()));
@@ -145,15 +152,17 @@ export class GlobalMotionEstimator {
         if (!step) break;
         sigma = step.sigma;
         explained = step.explained;
+        median = step.median;
         if (step.moved < (k === 0 ? CONVERGED_PX : COARSE_CONVERGED_PX)) break;
       }
     }
     const valid = Number.isFinite(p.tx + p.ty + p.ds + p.b) && Math.abs(p.ds) < MAX_ZOOM_STEP;
     const confidence = valid ? explained : 0;
-    const cut = confidence < this.opts.cutBelow;
+    const mismatch = median / Math.max(1, spread(current[0]!, this.samples[0]!));
+    const cut = confidence < this.opts.cutBelow || mismatch > this.opts.cutAbove;
     if (!valid || cut) {
       this.velocity = still();
-      return { toPrevious: IDENTITY_ZOOM, bias: 0, confidence, cut, first: false };
+      return { toPrevious: IDENTITY_ZOOM, bias: 0, confidence, mismatch, cut, first: false };
     }
     // Largest displacement the zoom + shift makes anywhere in the frame.
     const shift = Math.max(Math.abs(p.tx), Math.abs(p.ty)) + Math.abs(p.ds) * Math.max(centre.x, centre.y);
@@ -168,6 +177,7 @@ export class GlobalMotionEstimator {
       toPrevious: { s, tx: p.tx - p.ds * centre.x, ty: p.ty - p.ds * centre.y },
       bias: p.b,
       confidence,
+      mismatch,
       cut: false,
       first: false,
     };
@@ -176,10 +186,9 @@ export class GlobalMotionEstimator {
   /**
    * One robust Gauss-Newton step on a level, updating `p` in place. The previous picture's
    * gradient is approximated by the current one's (they agree once aligned), so no gradient is
-   * resampled. Returns the robust scale and explained fraction of the residuals before the
-   * update, and how far the update moved the picture (level pixels); null when too few pixels.
+   * resampled. Null when too few pixels could be compared.
    */
-  private iterate(cur: Level, prev: Level, samples: Samples, centre: { x: number; y: number }, p: Params, predicted: Params, sigma: number): { sigma: number; explained: number; moved: number } | null {
+  private iterate(cur: Level, prev: Level, samples: Samples, centre: { x: number; y: number }, p: Params, predicted: Params, sigma: number): Step | null {
     const { width: w, height: h, scale, luma: C } = cur;
     const P = prev.luma;
     const exP = prev.excluded;
@@ -255,14 +264,35 @@ export class GlobalMotionEstimator {
     ];
     const delta = solve(H, rhs);
     const nextSigma = quantile(hist, count, SCALE_QUANTILE) / SCALE_QUANTILE_GAUSS;
-    if (!delta) return { sigma: nextSigma, explained: explained / count, moved: 0 };
+    const median = quantile(hist, count, 0.5);
+    if (!delta) return { sigma: nextSigma, explained: explained / count, median, moved: 0 };
     p.tx += delta[0]! * scale;
     p.ty += delta[1]! * scale;
     p.ds += delta[2]!;
     p.b += delta[3]!;
     const moved = Math.abs(delta[0]!) + Math.abs(delta[1]!) + Math.abs(delta[2]!) * edge;
-    return { sigma: nextSigma, explained: explained / count, moved };
+    return { sigma: nextSigma, explained: explained / count, median, moved };
   }
+}
+
+/** What one Gauss-Newton step saw (residuals before its update) and how far it moved (level pixels). */
+interface Step {
+  sigma: number;
+  explained: number;
+  median: number;
+  moved: number;
+}
+
+/** Mean absolute deviation of the sampled pixels from their mean: the picture's own contrast. */
+function spread(l: Level, samples: Samples): number {
+  const { n, index } = samples;
+  if (n === 0) return 0;
+  let sum = 0;
+  for (let k = 0; k < n; k++) sum += l.luma[index[k]!]!;
+  const mean = sum / n;
+  let dev = 0;
+  for (let k = 0; k < n; k++) dev += Math.abs(l.luma[index[k]!]! - mean);
+  return dev / n;
 }
 
 /** The pixels of a level the fit compares, with this frame's gradient at each. */
