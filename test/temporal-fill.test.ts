@@ -6,6 +6,7 @@ import type { Region } from '../src/filter/filter.js';
 import { FrameWindow } from '../src/filter/frame-window.js';
 import { ManualRegionFilter } from '../src/filter/manual-region-filter.js';
 import { GlobalMotionEstimator, TemporalFill, type TemporalHole, type Zoom } from '../src/filter/temporal/index.js';
+import { Rng } from '../src/synth/rng.js';
 
 const W = 320;
 const H = 240;
@@ -13,23 +14,13 @@ const CX = (W - 1) / 2;
 const CY = (H - 1) / 2;
 const LOGO: Rect = { x: 236, y: 16, width: 60, height: 40 };
 
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * A scene defined everywhere in world coordinates (a sum of oriented waves, wavelengths 4-80 px),
  * so that any camera pose can be rendered exactly and the true motion between two frames is known.
  */
 function scene(seed: number): (x: number, y: number, plane: number) => number {
-  const rnd = prng(seed);
+  const rng = new Rng(seed);
+  const rnd = (): number => rng.next();
   const waves = [0, 1, 2].map((plane) =>
     Array.from({ length: plane === 0 ? 14 : 5 }, () => {
       const k = (2 * Math.PI) / Math.exp(Math.log(4) + rnd() * Math.log(80 / 4));
