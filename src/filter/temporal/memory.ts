@@ -1,5 +1,5 @@
 import type { PixelRect } from '../fill/rect.js';
-import { resample, ResampleScratch, type Raster } from './resample.js';
+import { prepare, resample, ResampleScratch, type Raster } from './resample.js';
 import { chromaZoom, composeZoom, IDENTITY_ZOOM, invertZoom, type Zoom } from './zoom.js';
 
 /** Side of the blocks (luma pixels of memory) in which scene changes are tracked. */
@@ -264,29 +264,50 @@ export class MemoryWindow {
       const h = box.y1 - box.y0;
       const src = f.planes[p]!;
       const toFrame = invertZoom(p === 0 ? this.toMemory : chromaZoom(this.toMemory));
-      const sampled = scratch.sampled(w * h);
-      resample(src, toFrame, box.x0, box.y0, w, h, 'clamp', sampled, scratch.resample);
       const cols = scratch.cols(w);
       const rows = scratch.rows(h);
       // Nearest frame pixel of each memory column and row, -1 outside the frame.
       for (let i = 0; i < w; i++) cols[i] = nearestInside(toFrame.s * (box.x0 + i) + toFrame.tx, src.width);
       for (let j = 0; j < h; j++) rows[j] = nearestInside(toFrame.s * (box.y0 + j) + toFrame.ty, src.height);
       const cover = p === 0 ? f.covered.luma : f.covered.chroma;
+      // Only the runs of visible pixels are sampled (a caption band's window is half hole); the
+      // rest is NaN, which is how the passes below tell visible from not.
+      const sampled = scratch.sampled(w * h);
+      const sampler = prepare(src, toFrame, box.x0, box.y0, w, h, 'clamp', scratch.resample);
+      for (let j = 0; j < h; j++) {
+        const at = j * w;
+        const fy = rows[j]!;
+        if (fy < 0) {
+          sampled.fill(Number.NaN, at, at + w);
+          continue;
+        }
+        const crow = fy * src.width;
+        const brow = ((j / BLOCK) | 0) * bw;
+        for (let i = 0; i < w; ) {
+          const start = i;
+          while (i < w && (cols[i]! < 0 || cover[crow + cols[i]!])) {
+            if (p === 0 && cols[i]! >= 0) coveredIn[brow + ((i / BLOCK) | 0)]!++;
+            i++;
+          }
+          sampled.fill(Number.NaN, at + start, at + i);
+          const run = i;
+          while (i < w && cols[i]! >= 0 && !cover[crow + cols[i]!]) i++;
+          sampler.row(j, run, i, sampled, at);
+        }
+      }
       const values = this.values[p];
       const times = this.times[p];
       if (p === 0) {
         for (let j = 0; j < h; j++) {
-          const fy = rows[j]!;
           const brow = ((j / BLOCK) | 0) * bw;
           for (let i = 0; i < w; i++) {
             const k = j * w + i;
-            const fx = cols[i]!;
-            if (fy < 0 || fx < 0 || cover[fy * src.width + fx]) {
-              if (fy >= 0 && fx >= 0) coveredIn[brow + ((i / BLOCK) | 0)]!++;
+            const sample = sampled[k]!;
+            if (sample !== sample) {
               since[k] = -1;
               continue;
             }
-            const v = sampled[k]! - f.bias;
+            const v = sample - f.bias;
             if (since[k]! < 0) {
               since[k] = f.frame;
             } else {
@@ -295,9 +316,11 @@ export class MemoryWindow {
               compared++;
               hist[d < 255 ? d | 0 : 255]!++;
               // An edge moved by the camera model's error (misregistrationPx) is not a change.
+              // (A neighbour not seen is NaN: no gradient from it.)
               const gx = i > 0 && i < w - 1 ? Math.abs(sampled[k + 1]! - sampled[k - 1]!) : 0;
               const gy = j > 0 && j < h - 1 ? Math.abs(sampled[k + w]! - sampled[k - w]!) : 0;
-              if (d >= threshold + slope * (gx > gy ? gx : gy)) {
+              const g = gx > gy ? gx : gy >= 0 ? gy : gx >= 0 ? gx : 0;
+              if (d >= threshold + slope * g) {
                 moved[brow + ((i / BLOCK) | 0)]!++;
                 since[k] = f.frame;
               }
@@ -312,16 +335,14 @@ export class MemoryWindow {
         continue;
       }
       for (let j = 0; j < h; j++) {
-        const fy = rows[j]!;
-        if (fy < 0) continue;
         for (let i = 0; i < w; i++) {
-          const fx = cols[i]!;
-          if (fx < 0 || cover[fy * src.width + fx]) continue;
+          const k = j * w + i;
+          const sample = sampled[k]!;
+          if (sample !== sample) continue;
           // A chroma sample follows the luma pixel at its corner: settled there, settled here.
           const s0 = since[2 * j * lumaWidth + 2 * i]!;
           if (s0 < 0 || s0 > settledBy) continue;
-          const k = j * w + i;
-          values[k] = sampled[k]!;
+          values[k] = sample;
           times[k] = f.frame;
         }
       }
@@ -348,26 +369,50 @@ export class MemoryWindow {
    * Samples plane `p` of the memory over `rect` (that plane's current frame coordinates) into
    * `values` (NaN: not known) and the frame each was seen in into `times` (-1: never), row-major.
    * `blockOf` gets, per output pixel, the change block its memory pixel lies in (-1: none).
+   * Returns false, leaving `values` alone, when no pixel there was ever seen.
    */
-  read(p: 0 | 1 | 2, rect: PixelRect, values: Float32Array, times: Int32Array, blockOf: Int32Array, scratch: ResampleScratch): void {
+  read(p: 0 | 1 | 2, rect: PixelRect, values: Float32Array, times: Int32Array, blockOf: Int32Array, scratch: ResampleScratch): boolean {
     const sub = p === 0 ? 1 : 2;
     const box = scaleBox(this.box, sub);
     const bw = box.x1 - box.x0;
     const bh = box.y1 - box.y0;
     const map = localMap(p === 0 ? this.toMemory : chromaZoom(this.toMemory), box);
-    const raster: Raster = { data: this.values[p], offset: 0, width: bw, height: bh };
     const w = rect.x1 - rect.x0;
     const h = rect.y1 - rect.y0;
-    resample(raster, map, rect.x0, rect.y0, w, h, 'unknown', values, scratch);
-    nearestTimes(this.times[p], bw, bh, map, rect.x0, rect.y0, w, h, times);
+    // Nearest memory column and row of each output column and row (-1: outside the memory).
+    const cols = scratch.nearestCols(w);
+    const rows = scratch.nearestRows(h);
+    for (let i = 0; i < w; i++) cols[i] = nearestInside(map.s * (rect.x0 + i) + map.tx, bw);
+    for (let j = 0; j < h; j++) rows[j] = nearestInside(map.s * (rect.y0 + j) + map.ty, bh);
+    const seen = this.times[p];
     const blocksWide = this.width / BLOCK;
+    let any = false;
     for (let j = 0; j < h; j++) {
-      const my = Math.round(map.s * (rect.y0 + j) + map.ty);
+      const my = rows[j]!;
+      const o = j * w;
+      if (my < 0) {
+        times.fill(-1, o, o + w);
+        blockOf.fill(-1, o, o + w);
+        continue;
+      }
+      const brow = (((my * sub) / BLOCK) | 0) * blocksWide;
       for (let i = 0; i < w; i++) {
-        const mx = Math.round(map.s * (rect.x0 + i) + map.tx);
-        blockOf[j * w + i] = mx < 0 || my < 0 || mx >= bw || my >= bh ? -1 : (((my * sub) / BLOCK) | 0) * blocksWide + (((mx * sub) / BLOCK) | 0);
+        const mx = cols[i]!;
+        if (mx < 0) {
+          times[o + i] = -1;
+          blockOf[o + i] = -1;
+          continue;
+        }
+        const t = seen[my * bw + mx]!;
+        times[o + i] = t;
+        blockOf[o + i] = brow + (((mx * sub) / BLOCK) | 0);
+        if (t >= 0) any = true;
       }
     }
+    // Nothing ever seen here (a static camera behind a fixed logo): no values to sample.
+    if (!any) return false;
+    resample({ data: this.values[p], offset: 0, width: bw, height: bh }, map, rect.x0, rect.y0, w, h, 'unknown', values, scratch);
+    return true;
   }
 
   /**

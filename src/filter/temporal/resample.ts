@@ -21,6 +21,19 @@ export class ResampleScratch {
   yIdx = new Int32Array(0);
   yWt = new Float32Array(0);
   row = new Float32Array(0);
+  private cols = new Int32Array(0);
+  private rows = new Int32Array(0);
+
+  /** Room for a nearest-pixel index per output column (callers' own use, beside the taps). */
+  nearestCols(w: number): Int32Array {
+    if (this.cols.length < w) this.cols = new Int32Array(w);
+    return this.cols;
+  }
+
+  nearestRows(h: number): Int32Array {
+    if (this.rows.length < h) this.rows = new Int32Array(h);
+    return this.rows;
+  }
 
   ensure(w: number, h: number, rowLength: number): void {
     if (this.xIdx.length < 4 * w) {
@@ -91,46 +104,59 @@ function axisTaps(count: number, start: number, s: number, t: number, length: nu
  * computed once per row and per column: about 8 multiply-adds per output pixel.
  */
 export function resample(src: Raster, map: Zoom, x0: number, y0: number, w: number, h: number, edge: Edge, out: Float32Array, scratch: ResampleScratch): void {
-  if (w <= 0 || h <= 0) return;
+  const sampler = prepare(src, map, x0, y0, w, h, edge, scratch);
+  for (let j = 0; j < h; j++) sampler.row(j, 0, w, out, j * w);
+}
+
+/** Output rows of one prepared resampling; a row can be computed over part of its width only. */
+export interface RowSampler {
+  /** Writes outputs [i0, i1) of row j to out[at + i0 .. at + i1). */
+  row(j: number, i0: number, i1: number, out: Float32Array, at: number): void;
+}
+
+/** Computes the taps of a resampling (see `resample`) once, for rows computed one by one. */
+export function prepare(src: Raster, map: Zoom, x0: number, y0: number, w: number, h: number, edge: Edge, scratch: ResampleScratch): RowSampler {
   const { data, offset, width: sw, height: sh } = src;
   scratch.ensure(w, h, sw);
   const { xIdx, xWt, yIdx, yWt } = scratch;
   const xCopy = axisTaps(w, x0, map.s, map.tx, sw, edge, xIdx, xWt);
   axisTaps(h, y0, map.s, map.ty, sh, edge, yIdx, yWt);
-  // The source columns any output reads: the column pass only computes those.
-  let cMin = sw;
-  let cMax = -1;
-  for (let i = 0; i < w; i++) {
-    const o = 4 * i;
-    if (xIdx[o]! < 0) continue;
-    cMin = Math.min(cMin, xIdx[o]!, xIdx[o + 3]!);
-    cMax = Math.max(cMax, xIdx[o]!, xIdx[o + 3]!);
-  }
   const row = scratch.row;
-  for (let j = 0; j < h; j++) {
-    const oj = j * w;
-    const b = 4 * j;
-    if (yIdx[b]! < 0 || cMax < 0) {
-      out.fill(Number.NaN, oj, oj + w);
-      continue;
-    }
-    const r0 = offset + yIdx[b]! * sw;
-    if (yIdx[b] === yIdx[b + 3]) {
-      // One source row (an exact position, or all taps clamped onto the same edge row).
-      for (let c = cMin; c <= cMax; c++) row[c] = data[r0 + c]!;
-    } else {
-      const r1 = offset + yIdx[b + 1]! * sw, r2 = offset + yIdx[b + 2]! * sw, r3 = offset + yIdx[b + 3]! * sw;
-      const w0 = yWt[b]!, w1 = yWt[b + 1]!, w2 = yWt[b + 2]!, w3 = yWt[b + 3]!;
-      for (let c = cMin; c <= cMax; c++) row[c] = w0 * data[r0 + c]! + w1 * data[r1 + c]! + w2 * data[r2 + c]! + w3 * data[r3 + c]!;
-    }
-    if (xCopy) {
-      for (let i = 0; i < w; i++) out[oj + i] = row[xIdx[4 * i]!]!;
-      continue;
-    }
-    for (let i = 0; i < w; i++) {
-      const o = 4 * i;
-      const c0 = xIdx[o]!;
-      out[oj + i] = c0 < 0 ? Number.NaN : xWt[o]! * row[c0]! + xWt[o + 1]! * row[xIdx[o + 1]!]! + xWt[o + 2]! * row[xIdx[o + 2]!]! + xWt[o + 3]! * row[xIdx[o + 3]!]!;
-    }
-  }
+  return {
+    row(j: number, i0: number, i1: number, out: Float32Array, at: number): void {
+      const b = 4 * j;
+      if (i1 <= i0) return;
+      // The source columns these outputs read: the column pass only computes those.
+      let cMin = sw;
+      let cMax = -1;
+      for (let i = i0; i < i1; i++) {
+        const o = 4 * i;
+        if (xIdx[o]! < 0) continue;
+        if (xIdx[o]! < cMin) cMin = xIdx[o]!;
+        if (xIdx[o + 3]! > cMax) cMax = xIdx[o + 3]!;
+      }
+      if (yIdx[b]! < 0 || cMax < 0) {
+        out.fill(Number.NaN, at + i0, at + i1);
+        return;
+      }
+      const r0 = offset + yIdx[b]! * sw;
+      if (yIdx[b] === yIdx[b + 3]) {
+        // One source row (an exact position, or all taps clamped onto the same edge row).
+        for (let c = cMin; c <= cMax; c++) row[c] = data[r0 + c]!;
+      } else {
+        const r1 = offset + yIdx[b + 1]! * sw, r2 = offset + yIdx[b + 2]! * sw, r3 = offset + yIdx[b + 3]! * sw;
+        const w0 = yWt[b]!, w1 = yWt[b + 1]!, w2 = yWt[b + 2]!, w3 = yWt[b + 3]!;
+        for (let c = cMin; c <= cMax; c++) row[c] = w0 * data[r0 + c]! + w1 * data[r1 + c]! + w2 * data[r2 + c]! + w3 * data[r3 + c]!;
+      }
+      if (xCopy) {
+        for (let i = i0; i < i1; i++) out[at + i] = row[xIdx[4 * i]!]!;
+        return;
+      }
+      for (let i = i0; i < i1; i++) {
+        const o = 4 * i;
+        const c0 = xIdx[o]!;
+        out[at + i] = c0 < 0 ? Number.NaN : xWt[o]! * row[c0]! + xWt[o + 1]! * row[xIdx[o + 1]!]! + xWt[o + 2]! * row[xIdx[o + 2]!]! + xWt[o + 3]! * row[xIdx[o + 3]!]!;
+      }
+    },
+  };
 }

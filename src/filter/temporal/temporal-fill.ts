@@ -79,7 +79,7 @@ export const DEFAULT_TEMPORAL_OPTIONS: TemporalOptions = {
 /** Re-base a memory once its zoom relative to the current frame leaves [1/1.1, 1.1]. */
 const REBASE_LOG_ZOOM = Math.log(1.1);
 /** Spare pixels around a memory's box, so a pan moves it every few frames rather than every frame. */
-const SLACK_PX = 16;
+const SLACK_PX = 8;
 /** Brightness steps smaller than this (levels) are estimation noise, not exposure. */
 const MIN_BIAS = 0.25;
 /** Taps a bicubic sample reaches beyond its nearest pixel. */
@@ -214,7 +214,7 @@ export class TemporalFill {
     if (w <= 0 || h <= 0) return 0;
     const { width: planeWidth, height: planeHeight, offset } = planes[p]!;
     const scratch = this.scratch(w * h, (w + 2) * (h + 2));
-    window.read(p, r, scratch.values, scratch.times, scratch.blocks, this.sampler);
+    if (!window.read(p, r, scratch.values, scratch.times, scratch.blocks, this.sampler)) return 0;
     const inHole = holeMask(hole, p, scratch.hole);
     const frame = this.frame;
     const maxAge = this.opts.maxAgeFrames;
