@@ -6,7 +6,8 @@
  * the original path (live/<key>, node-media-server only) and the clean path (clean/<key>, through
  * Clearcast). The per-frame difference of their arrival times is what Clearcast adds (decode +
  * filter + encode + re-publish); the pipeline's own stats give the same figure from inside.
- * Modes run one after the other in the same process: pass-through (the baseline) and manual-region.
+ * Modes run one after the other in the same process: pass-through (the baseline) and manual-region;
+ * `manual-spatial` / `auto-spatial` run those filters with the temporal fill off.
  *
  *   npm run bench:latency -- [--seconds 30] [--width 1280 --height 720 --fps 30] [--json out.json]
  */
@@ -41,11 +42,14 @@ interface ModeResult {
 }
 
 const MODES = ['passthrough', 'manual', 'auto'] as const;
-type Mode = (typeof MODES)[number];
+/** The same filters with the temporal fill off (pipeline.temporalFill: false): its cost, same run. */
+const SPATIAL_MODES = ['manual-spatial', 'auto-spatial'] as const;
+type Mode = (typeof MODES)[number] | (typeof SPATIAL_MODES)[number];
 
 function parseModes(list: string): Mode[] {
   const modes = list.split(',').map((m) => m.trim());
-  for (const m of modes) if (!(MODES as readonly string[]).includes(m)) throw new InvalidArgumentError(`unknown mode "${m}" (expected ${MODES.join(', ')})`);
+  const known: readonly string[] = [...MODES, ...SPATIAL_MODES];
+  for (const m of modes) if (!known.includes(m)) throw new InvalidArgumentError(`unknown mode "${m}" (expected ${known.join(', ')})`);
   return modes as Mode[];
 }
 
@@ -54,7 +58,7 @@ async function runMode(mode: Mode, o: { seconds: number; width: number; height: 
   const config = defaultsWith({
     server: { httpPort: await freePort(), dataDir: join(PROJECT_ROOT, 'data', 'bench') },
     rtmp: { port: await freePort(), httpFlvPort: await freePort() },
-    pipeline: { filter: mode, regions: { '*': [g.logo, g.subtitles] } },
+    pipeline: { filter: mode.replace(/-spatial$/, ''), temporalFill: !mode.endsWith('-spatial'), regions: { '*': [g.logo, g.subtitles] } },
     log: { level: 'warn' },
   });
   const server = new ClearcastServer(config, createLogger('warn'));
@@ -102,7 +106,7 @@ async function runMode(mode: Mode, o: { seconds: number; width: number; height: 
 
 async function main(): Promise<void> {
   const opts = latencyBenchCommand('bench:latency', 30, 'latency.json')
-    .addOption(new Option('--modes <list>', 'filters to measure, comma-separated; the first is the baseline of the last column')
+    .addOption(new Option('--modes <list>', `filters to measure, comma-separated (also ${SPATIAL_MODES.join(', ')}); the first is the baseline of the last column`)
       .argParser(parseModes).default([...MODES], MODES.join(',')))
     .parse()
     .opts<{ seconds: number; width: number; height: number; fps: number; json: string; modes: Mode[] }>();

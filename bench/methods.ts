@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { VideoFrame } from '../src/core/frame.js';
 import { PassThroughFilter, type Filter, type FilterContext, type FilterResult, type Region } from '../src/filter/filter.js';
 import { AutoFilter } from '../src/filter/auto-filter.js';
+import { defaultsWith } from '../src/config/load.js';
 import { ManualRegionFilter } from '../src/filter/manual-region-filter.js';
 import { processFile } from '../src/process/offline.js';
 import { type ClipData, type LayerRect, trueMask } from '../src/synth/clip.js';
@@ -192,6 +193,9 @@ async function telea(clip: ClipData, _input: string, output: string): Promise<Sp
   return { fps: fpsOf(frames, performance.now() - t0), latencyP50Ms: percentile(times, 50), latencyP99Ms: percentile(times, 99) };
 }
 
+/** Clearcast rows run as shipped (config/default.yaml); the "spatial only" rows switch the temporal fill off. */
+const TEMPORAL = defaultsWith({}).pipeline.temporalFill;
+
 export const METHODS: readonly Method[] = [
   {
     id: 'input',
@@ -203,8 +207,10 @@ export const METHODS: readonly Method[] = [
   ffmpegFilter('removelogo', 'ffmpeg removelogo', 'true mask', runRemovelogo),
   writing('telea', 'Telea inpainting (TS)', 'true mask', telea),
   clearcast('clearcast-passthrough', 'Clearcast pass-through', 'nothing', () => new PassThroughFilter()),
-  clearcast('clearcast-manual', 'Clearcast manual-region', 'true rects', (clip) => new TrueRectsFilter(new ManualRegionFilter([]), clip.truth.rects)),
-  clearcast('clearcast-auto', 'Clearcast mask-free (detectors)', 'nothing', (clip) => new DetectionScore(new AutoFilter(), clip)),
+  clearcast('clearcast-manual-spatial', 'Clearcast manual-region, spatial fill only', 'true rects', (clip) => new TrueRectsFilter(new ManualRegionFilter([]), clip.truth.rects)),
+  clearcast('clearcast-manual', 'Clearcast manual-region', 'true rects', (clip) => new TrueRectsFilter(new ManualRegionFilter([], { temporal: TEMPORAL }), clip.truth.rects)),
+  clearcast('clearcast-auto-spatial', 'Clearcast mask-free, spatial fill only', 'nothing', (clip) => new DetectionScore(new AutoFilter(), clip)),
+  clearcast('clearcast-auto', 'Clearcast mask-free (detectors)', 'nothing', (clip) => new DetectionScore(new AutoFilter({ temporal: TEMPORAL }), clip)),
 ];
 
 /** Rows the table shows but cannot fill yet. */

@@ -48,6 +48,7 @@ export const configSchema = z.object({
       maxRetryAfterMs: z.number().int().min(100),
     }).strict().refine((f) => f.retryAfterMs <= f.maxRetryAfterMs, { message: 'must not exceed pipeline.failOpen.maxRetryAfterMs', path: ['retryAfterMs'] }),
     regions: z.record(z.union([z.literal('*'), streamKeySchema]), z.array(rectSchema)),
+    temporalFill: z.boolean(),
     auto: z.object({
       sampleEvery: z.number().int().min(1).max(30),
       extractEvery: z.number().int().min(1).max(60),

@@ -6,14 +6,18 @@ import { dilate } from './detect/mask-ops.js';
 import type { DetectionMemory } from './detect/memory.js';
 import { fillRect, FillScratch, planeRect, yuv420pPlanes, type PixelRect, type Plane } from './fill/index.js';
 import type { Filter, FilterContext, FilterControls, FilterResult, FilterSettings, Region } from './filter.js';
+import { TemporalFill, type TemporalOptions, type TimeKnowledge } from './temporal/index.js';
 
 /** Extra pixels filled around a detected mask: anti-aliased edges sit just outside what the statistics see. */
 const MASK_GROW_PX = 1;
 /** Clean ring between a mask and the rectangle the fill interpolates from. */
 const FILL_MARGIN_PX = 2;
+/** Frames a pixel must be seen uncovered before the temporal fill remembers it (see TemporalOptions.settleFrames). */
+const AUTO_SETTLE_FRAMES = 6;
 
 /** A region ready to fill on one frame size: its fill rectangles and its per-pixel luma mask. */
 interface Target {
+  readonly id: string;
   readonly rects: readonly [PixelRect, PixelRect, PixelRect];
   /** Luma mask over rects[0] (1 = replace), already grown. */
   readonly mask: Uint8Array;
@@ -50,6 +54,7 @@ export interface LearnedState {
 export type AutoFilterOptions = Partial<StaticDetectorOptions> & {
   deblend?: Partial<DeblendParams> | false;
   subtitles?: Partial<SubtitleParams> | false;
+  temporal?: boolean | Partial<TemporalOptions>;
   /** Where the stream `key`'s learned state is parked on close and found again on the next publish. */
   memory?: { readonly key: string; readonly store: DetectionMemory<LearnedState> };
 };
@@ -68,6 +73,9 @@ export class AutoFilter implements Filter {
   private blend: { width: number; height: number; planes: PlaneMoments[] } | undefined;
   private readonly maps = new BackgroundMaps();
   private readonly deblendParams: DeblendParams;
+  /** Copies back what other frames showed behind the targets before the spatial fill is used (temporal/). */
+  private readonly temporal: TemporalFill | undefined;
+  private known: readonly TimeKnowledge[] = [];
 
   private readonly memory: AutoFilterOptions['memory'];
 
@@ -80,6 +88,13 @@ export class AutoFilter implements Filter {
     this.deblendParams = { ...DEFAULT_DEBLEND_PARAMS, ...(opts.deblend || {}) };
     this.deblendConfigured = opts.deblend !== false;
     this.exclusions = opts.exclusions ?? [];
+    // Detected holes arrive late or blink out for a frame: pixels settle before they are remembered.
+    this.temporal = opts.temporal ? new TemporalFill({ settleFrames: AUTO_SETTLE_FRAMES, ...(opts.temporal === true ? {} : opts.temporal) }) : undefined;
+  }
+
+  /** Per target filled in the last frame, which of its pixels were copied from earlier frames. */
+  knownFromTime(): readonly TimeKnowledge[] {
+    return this.known;
   }
 
   setRegions(regions: readonly Region[]): void {
@@ -124,7 +139,11 @@ export class AutoFilter implements Filter {
       if (!r.enabled || r.state !== 'active' || !(r.kind === 'subtitle' ? subtitles : logos)) continue;
       pushTarget(targets, r, width, height, deblend && this.deblendConfigured && r.kind === 'logo');
     }
-    if (targets.length === 0) return { data: frame.data, degraded: ctx.behind };
+    if (targets.length === 0) {
+      // Memories of targets that just went away (a caption between cues) keep watching the scene.
+      this.known = ctx.behind ? [] : this.temporal?.apply(frame.data, frame.data, width, height, []) ?? [];
+      return { data: frame.data, degraded: ctx.behind };
+    }
 
     const out = Buffer.allocUnsafe(frameSize);
     frame.data.copy(out, 0, 0, frameSize);
@@ -134,10 +153,12 @@ export class AutoFilter implements Filter {
     const inPlanes = yuv420pPlanes(frame.data, width, height);
     const keep = this.exclusionMask(width, height);
     const blend = this.blendStats(width, height);
+    const filled = targets.map((t, k) => [0, 1, 2].map((p) => fillRect(workPlanes[p]!, t.rects[p]!, targets.slice(k + 1).map((later) => later.rects[p]!), this.scratch)));
+    // What earlier frames showed replaces the spatial fill where known; de-blending still comes first.
+    this.known = this.temporal && !ctx.behind ? this.temporal.apply(frame.data, work, width, height, targets) : [];
     targets.forEach((t, k) => {
       for (let p = 0; p < 3; p++) {
-        const pending = targets.slice(k + 1).map((later) => later.rects[p]!);
-        if (!fillRect(workPlanes[p]!, t.rects[p]!, pending, this.scratch)) continue;
+        if (!filled[k]![p]) continue;
         const pixels = maskedPixels(t, p === 0 ? 1 : 2, keep, width, workPlanes[p]!.width);
         if (t.deblend) this.writeDeblended(blend[p]!, t.rects[p]!, pixels, inPlanes[p]!, workPlanes[p]!, outPlanes[p]!);
         else for (const i of pixels) outPlanes[p]!.data[outPlanes[p]!.offset + i] = workPlanes[p]!.data[workPlanes[p]!.offset + i]!;
@@ -201,7 +222,7 @@ function pushTarget(targets: Target[], region: Region, width: number, height: nu
   for (let y = luma.y0; y < luma.y1; y++) {
     for (let x = luma.x0; x < luma.x1; x++) cut[(y - luma.y0) * lw + x - luma.x0] = grown.mask[(y - grown.rect.y) * grown.rect.width + x - grown.rect.x]!;
   }
-  targets.push({ rects: [luma, chroma, chroma], mask: cut, deblend });
+  targets.push({ id: region.id, rects: [luma, chroma, chroma], mask: cut, deblend });
 }
 
 /** Pads the mask by `pad` on every side and dilates it by `grow` pixels inside that padding. */

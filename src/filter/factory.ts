@@ -23,10 +23,10 @@ export function createFilter(config: Config, key: string, memory?: DetectionMemo
     case 'passthrough':
       return new PassThroughFilter();
     case 'manual':
-      return new ManualRegionFilter(configuredRegions(config, key));
+      return new ManualRegionFilter(configuredRegions(config, key), { temporal: config.pipeline.temporalFill });
     case 'auto': {
       const { rememberS, ...detector } = config.pipeline.auto;
-      const filter = new AutoFilter({ ...detector, ...(memory && key !== '*' ? { memory: { key, store: memory } } : {}) });
+      const filter = new AutoFilter({ ...detector, temporal: config.pipeline.temporalFill, ...(memory && key !== '*' ? { memory: { key, store: memory } } : {}) });
       filter.setRegions(configuredRegions(config, key));
       return filter;
     }

@@ -5,6 +5,7 @@ import { yuv420pPlanes } from './fill/plane.js';
 import { planeRect, sameRect, type PixelRect } from './fill/rect.js';
 import { FillScratch } from './fill/scratch.js';
 import type { Filter, FilterContext, FilterResult, Region } from './filter.js';
+import { TemporalFill, type TemporalOptions, type TimeKnowledge } from './temporal/index.js';
 
 /** A region resolved against one frame size: its rectangle in Y, U and V. */
 interface Placed {
@@ -37,20 +38,34 @@ function unchanged(prev: StoredFill | undefined, width: number, height: number, 
   return prev !== undefined && prev.width === width && prev.height === height && rects.every((r, p) => sameRect(r, prev.rects[p]!));
 }
 
+export interface ManualRegionOptions {
+  /** Copy back what other frames showed behind the rectangles before interpolating the rest (temporal/). */
+  readonly temporal?: boolean | Partial<TemporalOptions>;
+}
+
 /**
  * Removes fixed, operator-given rectangles (logos, bugs, burned-in captions at a known spot) by
- * interpolating each from the pixels around it, in all three planes.
+ * interpolating each from the pixels around it, in all three planes; with `temporal`, what other
+ * frames have shown of the background replaces the interpolation where it can.
  */
 export class ManualRegionFilter implements Filter {
   readonly name = 'manual';
   private regions: readonly Region[] = [];
+  private readonly temporal: TemporalFill | undefined;
+  private known: readonly TimeKnowledge[] = [];
   private readonly scratch = new FillScratch();
   private readonly stored = new Map<string, StoredFill>();
   /** Per region, the axis-interpolation weight chosen for each plane, and for which rectangles. */
   private readonly choices = new Map<string, { rects: Placed['rects']; weights: number[]; age: number }>();
 
-  constructor(regions: readonly Region[]) {
+  constructor(regions: readonly Region[], opts: ManualRegionOptions = {}) {
     this.setRegions(regions);
+    this.temporal = opts.temporal ? new TemporalFill(opts.temporal === true ? {} : opts.temporal) : undefined;
+  }
+
+  /** Per region filled in the last frame, which of its pixels were copied from earlier frames. */
+  knownFromTime(): readonly TimeKnowledge[] {
+    return this.known;
   }
 
   setRegions(regions: readonly Region[]): void {
@@ -71,7 +86,11 @@ export class ManualRegionFilter implements Filter {
     if (frame.data.length < frameSize) {
       throw new RangeError(`frame ${frame.seq}: yuv420p ${width}x${height} needs ${frameSize} bytes, got ${frame.data.length}`);
     }
-    if (placed.length === 0) return { data: frame.data, degraded: false };
+    if (placed.length === 0) {
+      // Memories of regions that just went away (a caption between cues) keep watching the scene.
+      this.known = this.temporal?.apply(frame.data, frame.data, width, height, []) ?? [];
+      return { data: frame.data, degraded: false };
+    }
 
     // A fresh buffer per frame: the caller owns the result (an encoder may still be reading the
     // previous one), and the input may be recycled by the pipeline as soon as we return.
@@ -80,6 +99,7 @@ export class ManualRegionFilter implements Filter {
     const planes = yuv420pPlanes(out, width, height);
 
     let reused = false;
+    const filled: Placed[] = [];
     for (let k = 0; k < placed.length; k++) {
       const { id, rects } = placed[k]!;
       const prev = this.stored.get(id);
@@ -92,8 +112,11 @@ export class ManualRegionFilter implements Filter {
       const pending = [0, 1, 2].map((p) => placed.slice(k + 1).map((later) => later.rects[p]!));
       const weights = this.axisWeights(id, rects, planes, pending);
       for (let p = 0; p < 3; p++) fillRect(planes[p]!, rects[p]!, pending[p]!, this.scratch, weights[p]);
-      this.store(id, width, height, rects, planes);
+      filled.push(placed[k]!);
     }
+    // Behind: no time for the memories; they catch up with the camera on the next frame they see.
+    if (this.temporal && !ctx.behind) this.known = this.temporal.apply(frame.data, out, width, height, placed);
+    for (const { id, rects } of filled) this.store(id, width, height, rects, planes);
     return { data: out, degraded: reused };
   }
 
