@@ -321,6 +321,9 @@ describe('temporal fill in the mask-free filter', () => {
     const filter = new AutoFilter({ temporal: true, subtitles: false });
     // An operator region with a per-pixel mask, as a detector would give it.
     filter.setRegions([{ id: 'bars', kind: 'logo', rect, mask, enabled: true }]);
+    // The logo detector would find the burned bars too (they are a static overlay), with a mask of
+    // its own: what is under test is the given mask, so detected logos are not removed.
+    filter.setControls({ disabledIds: [], exclusions: [], settings: { logos: false } });
     const window = new FrameWindow(4);
     let pasted = 0;
     clean.forEach((c, seq) => {
