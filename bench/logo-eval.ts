@@ -168,9 +168,10 @@ async function main(): Promise<void> {
     .option('--no-subtitles', 'switch the subtitle detector off (logo work only)')
     .option('--trace', 'print every third frame: true and found logo pixels, regions and states', false)
     .option('--no-deblend', 'fill detected logos instead of inverting their blend')
+    .option('--no-temporal', 'spatial fill only (no motion-compensated background memory)')
     .option('--grow <px>', 'score the found masks grown by this many pixels (what-if)', '0')
     .parse()
-    .opts<{ size: string; frames: string; only?: string; subtitles: boolean; trace: boolean; deblend: boolean; grow: string }>();
+    .opts<{ size: string; frames: string; only?: string; subtitles: boolean; trace: boolean; deblend: boolean; temporal: boolean; grow: string }>();
   const [width, height] = opts.size.split('x').map(Number) as [number, number];
   const media = findMedia(join(PROJECT_ROOT, '..', 'shared', 'media')) ?? findMedia(join(PROJECT_ROOT, 'test', 'fixtures', 'media'));
   if (!media) throw new Error('no media');
@@ -181,7 +182,7 @@ async function main(): Promise<void> {
   for (const c of cases()) {
     if (opts.only && !c.name.includes(opts.only)) continue;
     const clip = await loadClip(c.spec(width, height, Number(opts.frames), photo, media.videos[0]!), cacheDir);
-    const filter = new AutoFilter({ ...(opts.subtitles ? {} : { subtitles: false }), ...(opts.deblend ? {} : { deblend: false }) });
+    const filter = new AutoFilter({ temporal: opts.temporal, ...(opts.subtitles ? {} : { subtitles: false }), ...(opts.deblend ? {} : { deblend: false }) });
     const row = evaluate(clip, filter, opts.trace, Number(opts.grow));
     rows.push(row);
     console.log(
