@@ -98,12 +98,14 @@ function addOverlap(o: Overlap, found: Uint8Array, truth: Uint8Array): void {
  * logo mask IoU against the logo layers' true mask from 3 s into the clip (every clip's logos
  * start at frame 0, so this is "within 3 s of appearance"), the PSNR inside the dilated true mask
  * over the same frames (the table pools frames before detection too), subtitle pixel recall and
- * precision over every frame, and the detected area outside any true mask.
+ * precision over every frame, ticker IoU and recall (the bar's true mask against the ticker
+ * regions, every frame, on clips with a ticker), and the detected area outside any true mask.
  */
 class DetectionScore implements Filter {
   readonly name: string;
   private readonly logo: Overlap = { inter: 0, found: 0, truth: 0 };
   private readonly subs: Overlap = { inter: 0, found: 0, truth: 0 };
+  private readonly ticker: Overlap = { inter: 0, found: 0, truth: 0 };
   private falsePx = 0;
   private frames = 0;
   private sqIn = 0;
@@ -111,13 +113,14 @@ class DetectionScore implements Filter {
   constructor(private readonly inner: AutoFilter, private readonly clip: ClipData) {
     this.name = inner.name;
   }
-  process(frame: VideoFrame, ctx: FilterContext): FilterResult {
-    const result = this.inner.process(frame, ctx);
+  async process(frame: VideoFrame, ctx: FilterContext): Promise<FilterResult> {
+    const result = await this.inner.process(frame, ctx);
     const { width, height, fps } = this.clip.truth;
     const truth = trueMask(this.clip.alpha[frame.seq]!);
     const rects = this.clip.truth.rects[frame.seq] ?? [];
     const regions = this.inner.detectedRegions();
     addOverlap(this.subs, regionMask(regions, (r) => r.kind === 'subtitle', width, height), layerTruth(truth, rects, (k) => k === 'subtitles', width, height));
+    addOverlap(this.ticker, regionMask(regions, (r) => r.kind === 'ticker', width, height), layerTruth(truth, rects, (k) => k === 'ticker', width, height));
     const all = regionMask(regions, () => true, width, height);
     for (let i = 0; i < all.length; i++) if (all[i] && !truth[i]) this.falsePx++;
     this.frames++;
@@ -133,13 +136,15 @@ class DetectionScore implements Filter {
     }
     return result;
   }
-  close(): void {
+  async close(): Promise<void> {
+    await this.inner.close();
     const { id, width, height } = this.clip.truth;
-    const l = this.logo, s = this.subs;
+    const l = this.logo, s = this.subs, t = this.ticker;
+    const tickerScore = this.clip.truth.layers.some((k) => k.kind === 'ticker') ? `ticker IoU ${ratio(t.inter, t.found + t.truth - t.inter)} recall ${ratio(t.inter, t.truth)}, ` : '';
     const psnrIn = this.nIn ? psnrFromMse(this.sqIn / this.nIn).toFixed(2) : 'n/a';
     console.error(
       `    detector on ${id}: logo IoU from 3 s ${ratio(l.inter, l.found + l.truth - l.inter)}, PSNR in from 3 s ${psnrIn} dB, ` +
-        `subtitle recall ${ratio(s.inter, s.truth)} precision ${ratio(s.inter, s.found)}, ` +
+        `subtitle recall ${ratio(s.inter, s.truth)} precision ${ratio(s.inter, s.found)}, ${tickerScore}` +
         `detected area outside overlays ${((100 * this.falsePx) / Math.max(1, this.frames * width * height)).toFixed(3)} %, learning at end ${this.inner.learning}`,
     );
   }
