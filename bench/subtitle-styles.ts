@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { SubtitleDetector } from '../src/filter/detect/subtitles.js';
-import { SubtitleNetDetector } from '../src/filter/detect/subtitle-net.js';
+import { DEFAULT_SUBTITLE_MODEL, DEFAULT_SUBTITLE_NET_PARAMS, SubtitleNetDetector } from '../src/filter/detect/subtitle-net.js';
 import { synthesizeClip } from '../src/synth/index.js';
 import { scoreCaptions, type CaptionDetector, type CaptionScore } from './caption-score.js';
 import type { SourceSpec } from '../src/synth/sources.js';
@@ -27,8 +27,13 @@ async function main(): Promise<void> {
     .option('--size <WxH>', 'clip size', '640x360')
     .option('--frames <n>', 'frames per clip', '75')
     .option('--media <dir>', 'source media', join(ROOT, '..', 'shared', 'media'))
+    .option('--model <path>', 'caption model', DEFAULT_SUBTITLE_MODEL)
+    .option('--threshold <p>', 'pixel probability threshold', String(DEFAULT_SUBTITLE_NET_PARAMS.threshold))
+    .option('--weak <p>', 'weak (connected) pixel threshold', String(DEFAULT_SUBTITLE_NET_PARAMS.weakThreshold))
+    .option('--persist <p>', 'previous-frame probability a continuing line keeps', String(DEFAULT_SUBTITLE_NET_PARAMS.persistMin))
     .parse()
-    .opts<{ detector: string; size: string; frames: string; media: string }>();
+    .opts<{ detector: string; size: string; frames: string; media: string; model: string; threshold: string; weak: string; persist: string }>();
+  const netParams = { ...DEFAULT_SUBTITLE_NET_PARAMS, threshold: Number(opts.threshold), weakThreshold: Number(opts.weak), persistMin: Number(opts.persist) };
   const [width, height] = opts.size.split('x').map(Number) as [number, number];
   const media = findMedia(opts.media) ?? findMedia(join(ROOT, 'test', 'fixtures', 'media'));
   if (!media) throw new Error('no media');
@@ -44,8 +49,8 @@ async function main(): Promise<void> {
     ['cjk trained (Noto Sans CJK JP)', { script: 'cjk', font: 'Noto Sans CJK JP' }],
     ['cjk held-out (WenQuanYi Zen Hei)', { script: 'cjk', font: 'WenQuanYi Zen Hei' }],
   ];
-  const make = async (): Promise<CaptionDetector> => (opts.detector === 'net' ? SubtitleNetDetector.open() : new SubtitleDetector());
-  console.log(`detector ${opts.detector}, ${width}x${height}, ${opts.frames} frames per clip`);
+  const make = async (): Promise<CaptionDetector> => (opts.detector === 'net' ? SubtitleNetDetector.open(opts.model, netParams) : new SubtitleDetector());
+  console.log(`detector ${opts.detector}${opts.detector === 'net' ? ` (${opts.model}, threshold ${netParams.threshold}, weak ${netParams.weakThreshold}, persist ${netParams.persistMin})` : ''}, ${width}x${height}, ${opts.frames} frames per clip`);
   console.log('| source | font | style | recall | precision |\n| --- | --- | --- | ---: | ---: |');
   const total: CaptionScore = { tp: 0, found: 0, truth: 0, frames: 0 };
   let seed = 11;

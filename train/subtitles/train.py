@@ -30,7 +30,7 @@ def block(cin, cout, stride=1, dilation=1):
 
 
 class CaptionNet(nn.Module):
-    def __init__(self, c1=8, c2=16):
+    def __init__(self, c1=12, c2=24):
         super().__init__()
         self.stem = block(1, c1, stride=2)
         self.down = block(c1, c2, stride=2)
@@ -83,24 +83,49 @@ def evaluate(net, x, y, thresholds=(0.2, 0.3, 0.4, 0.5, 0.6)):
     return {t: (c[0] / max(1, c[2]), c[0] / max(1, c[1])) for t, c in counts.items()}
 
 
+class Exported(nn.Module):
+    """The net as shipped: probabilities out."""
+
+    def __init__(self, inner):
+        super().__init__()
+        self.inner = inner
+
+    def forward(self, luma):
+        return torch.sigmoid(self.inner(luma))
+
+
+def export(net, path):
+    net.eval()
+    os.makedirs(os.path.dirname(path) or '.', exist_ok=True)
+    torch.onnx.export(
+        Exported(net), torch.zeros(1, 1, 96, 320), path, opset_version=13,
+        input_names=['luma'], output_names=['caption'],
+        dynamic_axes={'luma': {2: 'height', 3: 'width'}, 'caption': {2: 'height', 3: 'width'}},
+    )
+    net.train()
+    print(f'wrote {path} ({os.path.getsize(path)} bytes)', flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--data', default='train/out/subtitles')
     ap.add_argument('--out', default='models/subtitle-seg.onnx')
-    ap.add_argument('--steps', type=int, default=1000)
-    ap.add_argument('--eval-every', type=int, default=200)
-    ap.add_argument('--val-tiles', type=int, default=300)
+    ap.add_argument('--steps', type=int, default=800)
+    ap.add_argument('--eval-every', type=int, default=100)
+    ap.add_argument('--val-tiles', type=int, default=150)
     ap.add_argument('--batch', type=int, default=16)
     ap.add_argument('--lr', type=float, default=3e-3)
-    ap.add_argument('--threads', type=int, default=2)
+    ap.add_argument('--threads', type=int, default=1)
     ap.add_argument('--seed', type=int, default=1)
+    ap.add_argument('--c1', type=int, default=12)
+    ap.add_argument('--c2', type=int, default=24)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     xt, yt = load(os.path.join(args.data, 'train'))
     xv, yv = load(os.path.join(args.data, 'val'))
     xv, yv = xv[:args.val_tiles], yv[:args.val_tiles]
-    net = CaptionNet()
+    net = CaptionNet(args.c1, args.c2)
     print(f'{sum(p.numel() for p in net.parameters())} parameters, {len(xt)} training tiles', flush=True)
     opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=args.steps, pct_start=0.1)
@@ -122,24 +147,10 @@ def main():
             line = ' '.join(f't{t}: R {r:.3f} P {p:.3f}' for t, (r, p) in scores.items())
             print(f'step {step}/{args.steps} loss {total / args.eval_every:.4f} {time.time() - t0:.0f} s | val {line}', flush=True)
             total = 0.0
-    net.eval()
+            # Exported at every evaluation: a long run can be judged (and stopped) on the real detector.
+            export(net, args.out)
+    export(net, args.out)
     torch.save(net.state_dict(), os.path.join(args.data, 'caption-net.pt'))
-
-    class Exported(nn.Module):
-        def __init__(self, inner):
-            super().__init__()
-            self.inner = inner
-
-        def forward(self, luma):
-            return torch.sigmoid(self.inner(luma))
-
-    os.makedirs(os.path.dirname(args.out) or '.', exist_ok=True)
-    torch.onnx.export(
-        Exported(net), torch.zeros(1, 1, 96, 320), args.out, opset_version=13,
-        input_names=['luma'], output_names=['caption'],
-        dynamic_axes={'luma': {2: 'height', 3: 'width'}, 'caption': {2: 'height', 3: 'width'}},
-    )
-    print(f'wrote {args.out} ({os.path.getsize(args.out)} bytes)')
 
 
 if __name__ == '__main__':

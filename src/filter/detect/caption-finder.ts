@@ -3,6 +3,8 @@ import type { Region } from '../filter.js';
 import { DEFAULT_SUBTITLE_MODEL, SubtitleNetDetector } from './subtitle-net.js';
 import type { SubtitleDetector } from './subtitles.js';
 
+const MAX_FAILURES_IN_ROW = 3;
+
 /**
  * Captions for the auto filter: the segmentation net when its model loads and runs, else the
  * classical detector (fail open: a missing or broken model costs caption quality, never the
@@ -13,6 +15,7 @@ export class CaptionFinder {
   private classical: SubtitleDetector | undefined;
   private reason: string | undefined;
   private current: readonly Region[] = [];
+  private failuresInRow = 0;
 
   /** `model`: path of the ONNX model (default the shipped one), or false for the classical detector only. */
   constructor(private readonly model: string | false | undefined, private readonly makeClassical: () => SubtitleDetector) {}
@@ -32,9 +35,13 @@ export class CaptionFinder {
         try {
           await net.observe(frame);
           this.current = net.regions();
+          this.failuresInRow = 0;
           return;
         } catch (err) {
-          this.reason = `caption model failed: ${String((err as Error).message ?? err)}`;
+          // One late run (a starved machine) costs this frame's captions; a model that keeps failing is dropped.
+          this.current = [];
+          if (++this.failuresInRow < MAX_FAILURES_IN_ROW) return;
+          this.reason = `caption model failed ${MAX_FAILURES_IN_ROW} times in a row: ${String((err as Error).message ?? err)}`;
           void net.close().catch(() => undefined);
         }
       }

@@ -8,7 +8,7 @@ import { workingScale } from './downscale.js';
  * at 640x360).
  */
 export const BOTTOM_BAND = 0.35;
-export const TOP_BAND = 0.25;
+export const TOP_BAND = 0.35;
 export const MAX_COLUMNS = 640;
 
 export interface Band {
