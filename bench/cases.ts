@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createCanvas, loadImage } from '@napi-rs/canvas';
+import { GlobalFonts, createCanvas, loadImage } from '@napi-rs/canvas';
 import type { ClipSpec } from '../src/synth/synthesize.js';
 
 /** The material clips are made from: the shared media folder, or the committed fixtures. */
@@ -51,6 +51,9 @@ export async function texturedPhotos(media: Media): Promise<Media> {
   return { ...media, photos: scored.filter((x) => x.s >= median).map((x) => x.p) };
 }
 
+/** A CJK font outside the synthesiser's list (Debian fonts-wqy-zenhei): never in the caption net's training data. */
+export const HELD_OUT_CJK_FONT = 'WenQuanYi Zen Hei';
+
 export type CaseKind = 'video-translucent-logo-subs' | 'pan-opaque-logo' | 'static-logo' | 'no-overlay' | 'pan-dynamic-ticker' | 'video-cjk-moving-logo';
 
 export interface BenchCase {
@@ -92,9 +95,11 @@ export function benchCases(media: Media, opts: CaseOptions): BenchCase[] {
         { kind: 'dynamic-logo', motion: rep % 2 ? 'blink' : 'fade' },
         { kind: 'ticker' },
       ]);
+      // The last one in a CJK font the caption net never saw in training (when it is installed).
+      const heldOut = rep === reps - 1 && GlobalFonts.has(HELD_OUT_CJK_FONT) ? { font: HELD_OUT_CJK_FONT } : {};
       add('video-cjk-moving-logo', rep, { kind: 'video', path: video(rep), startFrame: 10 + start }, [
         { kind: 'dynamic-logo', motion: 'move' },
-        { kind: 'subtitles', look: { script: 'cjk' } },
+        { kind: 'subtitles', look: { script: 'cjk', ...heldOut } },
       ]);
     }
   }

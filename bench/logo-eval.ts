@@ -100,7 +100,7 @@ interface ClipScore {
   msMean: number;
 }
 
-function evaluate(clip: ClipData, filter: AutoFilter, trace = false, grow = 0): ClipScore {
+async function evaluate(clip: ClipData, filter: AutoFilter, trace = false, grow = 0): Promise<ClipScore> {
   const { width, height, fps, frames } = clip.truth;
   const window = new FrameWindow(8);
   const perSecond: { inter: number; union: number }[] = [];
@@ -109,7 +109,7 @@ function evaluate(clip: ClipData, filter: AutoFilter, trace = false, grow = 0): 
     const frame: VideoFrame = { seq: f, ptsMs: (f * 1000) / fps, width, height, data: clip.input[f]!, arrivedAt: 0 };
     window.push(frame);
     const t = performance.now();
-    const out = filter.process(frame, { window, behind: false }).data;
+    const out = (await filter.process(frame, { window, behind: false })).data;
     ms += performance.now() - t;
     const found = dilate(logoMask(filter.detectedRegions(), width, height), width, height, grow);
     const truth = logoTruth(clip.alpha[f]!, clip.truth.rects[f] ?? [], width, height);
@@ -183,7 +183,8 @@ async function main(): Promise<void> {
     if (opts.only && !c.name.includes(opts.only)) continue;
     const clip = await loadClip(c.spec(width, height, Number(opts.frames), photo, media.videos[0]!), cacheDir);
     const filter = new AutoFilter({ temporal: opts.temporal, ...(opts.subtitles ? {} : { subtitles: false }), ...(opts.deblend ? {} : { deblend: false }) });
-    const row = evaluate(clip, filter, opts.trace, Number(opts.grow));
+    const row = await evaluate(clip, filter, opts.trace, Number(opts.grow));
+    await filter.close();
     rows.push(row);
     console.log(
       `${row.name.padEnd(22)} IoU/s ${row.iouPerSecond.padEnd(36)} first>=.85 ${Number.isNaN(row.firstGoodS) ? ' never' : `${row.firstGoodS.toFixed(1)} s`.padStart(6)}  ` +

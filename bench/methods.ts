@@ -99,28 +99,35 @@ function addOverlap(o: Overlap, found: Uint8Array, truth: Uint8Array): void {
  * logo mask IoU against the logo layers' true mask from 3 s into the clip (every clip's logos
  * start at frame 0, so this is "within 3 s of appearance"), the PSNR inside the dilated true mask
  * over the same frames (the table pools frames before detection too), subtitle pixel recall and
- * precision over every frame, and the detected area outside any true mask.
+ * precision over every frame, ticker IoU and recall (the bar's true mask against the ticker
+ * regions, every frame, on clips with a ticker), and the detected area outside any true mask (all
+ * detections, and captions alone).
  */
 class DetectionScore implements Filter {
   readonly name: string;
   private readonly logo: Overlap = { inter: 0, found: 0, truth: 0 };
   private readonly subs: Overlap = { inter: 0, found: 0, truth: 0 };
+  private readonly ticker: Overlap = { inter: 0, found: 0, truth: 0 };
   private falsePx = 0;
+  private falseCaptionPx = 0;
   private frames = 0;
   private sqIn = 0;
   private nIn = 0;
   constructor(private readonly inner: AutoFilter, private readonly clip: ClipData) {
     this.name = inner.name;
   }
-  process(frame: VideoFrame, ctx: FilterContext): FilterResult {
-    const result = this.inner.process(frame, ctx);
+  async process(frame: VideoFrame, ctx: FilterContext): Promise<FilterResult> {
+    const result = await this.inner.process(frame, ctx);
     const { width, height, fps } = this.clip.truth;
     const truth = trueMask(this.clip.alpha[frame.seq]!);
     const rects = this.clip.truth.rects[frame.seq] ?? [];
     const regions = this.inner.detectedRegions();
     addOverlap(this.subs, regionMask(regions, (r) => r.kind === 'subtitle', width, height), layerTruth(truth, rects, (k) => k === 'subtitles', width, height));
+    addOverlap(this.ticker, regionMask(regions, (r) => r.kind === 'ticker', width, height), layerTruth(truth, rects, (k) => k === 'ticker', width, height));
     const all = regionMask(regions, () => true, width, height);
     for (let i = 0; i < all.length; i++) if (all[i] && !truth[i]) this.falsePx++;
+    const captions = regionMask(regions, (r) => r.kind === 'subtitle', width, height);
+    for (let i = 0; i < captions.length; i++) if (captions[i] && !truth[i]) this.falseCaptionPx++;
     this.frames++;
     if (frame.seq < 3 * fps) return result;
     addOverlap(this.logo, regionMask(regions, (r) => r.kind === 'logo', width, height), layerTruth(truth, rects, (k) => k === 'logo' || k === 'dynamic-logo', width, height));
@@ -134,14 +141,17 @@ class DetectionScore implements Filter {
     }
     return result;
   }
-  close(): void {
+  async close(): Promise<void> {
+    await this.inner.close();
     const { id, width, height } = this.clip.truth;
-    const l = this.logo, s = this.subs;
+    const l = this.logo, s = this.subs, t = this.ticker;
+    const pct = (px: number) => ((100 * px) / Math.max(1, this.frames * width * height)).toFixed(3);
+    const tickerScore = this.clip.truth.layers.some((k) => k.kind === 'ticker') ? `ticker IoU ${ratio(t.inter, t.found + t.truth - t.inter)} recall ${ratio(t.inter, t.truth)}, ` : '';
     const psnrIn = this.nIn ? psnrFromMse(this.sqIn / this.nIn).toFixed(2) : 'n/a';
     console.error(
       `    detector on ${id}: logo IoU from 3 s ${ratio(l.inter, l.found + l.truth - l.inter)}, PSNR in from 3 s ${psnrIn} dB, ` +
-        `subtitle recall ${ratio(s.inter, s.truth)} precision ${ratio(s.inter, s.found)}, ` +
-        `detected area outside overlays ${((100 * this.falsePx) / Math.max(1, this.frames * width * height)).toFixed(3)} %, learning at end ${this.inner.learning}`,
+        `subtitle recall ${ratio(s.inter, s.truth)} precision ${ratio(s.inter, s.found)}, ${tickerScore}` +
+        `detected area outside overlays ${pct(this.falsePx)} % (captions ${pct(this.falseCaptionPx)} %), learning at end ${this.inner.learning}`,
     );
   }
 }

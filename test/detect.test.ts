@@ -145,13 +145,13 @@ describe('dynamic logos', () => {
 });
 
 describe('AutoFilter', () => {
-  const run = (filter: AutoFilter, frames: number) => {
+  const run = async (filter: AutoFilter, frames: number) => {
     const window = new FrameWindow(4);
     let last: { input: VideoFrame; out: Buffer } | undefined;
     for (let f = 0; f < frames; f++) {
       const input = frame(f, { moving: true, logo: true });
       window.push(input);
-      last = { input, out: filter.process(input, { window, behind: false }).data };
+      last = { input, out: (await filter.process(input, { window, behind: false })).data };
     }
     return last!;
   };
@@ -162,8 +162,8 @@ describe('AutoFilter', () => {
   };
   const nearLogo = (x: number, y: number) => x >= LOGO.x - 2 && x < LOGO.x + LOGO.width + 2 && y >= LOGO.y - 2 && y < LOGO.y + LOGO.height + 2;
 
-  it('removes the detected logo and leaves every other pixel as it was', () => {
-    const { input, out } = run(new AutoFilter(), 3 * FPS);
+  it('removes the detected logo and leaves every other pixel as it was', async () => {
+    const { input, out } = await run(new AutoFilter(), 3 * FPS);
     expect(changedOutside(input.data, out, nearLogo)).toBe(0);
     // The bright body is gone: the filled pixels sit near the background's level, not at 230.
     let sum = 0, n = 0;
@@ -171,32 +171,32 @@ describe('AutoFilter', () => {
     expect(sum / n).toBeLessThan(190);
   });
 
-  it('leaves a region the operator disabled untouched', () => {
+  it('leaves a region the operator disabled untouched', async () => {
     const filter = new AutoFilter();
-    run(filter, 3 * FPS);
+    await run(filter, 3 * FPS);
     const id = filter.detectedRegions()[0]!.id;
     filter.setControls({ disabledIds: [id], exclusions: [], settings: {} });
     expect(filter.detectedRegions()[0]!.enabled).toBe(false);
     const input = frame(3 * FPS, { moving: true, logo: true });
     const window = new FrameWindow(1);
     window.push(input);
-    expect(Buffer.compare(filter.process(input, { window, behind: false }).data, input.data)).toBe(0);
+    expect(Buffer.compare((await filter.process(input, { window, behind: false })).data, input.data)).toBe(0);
   });
 
-  it('follows the live settings: logos off leaves the logo, on again removes it', () => {
+  it('follows the live settings: logos off leaves the logo, on again removes it', async () => {
     const filter = new AutoFilter();
-    run(filter, 3 * FPS);
-    const next = (f: number) => {
+    await run(filter, 3 * FPS);
+    const next = async (f: number) => {
       const input = frame(f, { moving: true, logo: true });
       const window = new FrameWindow(1);
       window.push(input);
-      return { input, out: filter.process(input, { window, behind: false }).data };
+      return { input, out: (await filter.process(input, { window, behind: false })).data };
     };
     filter.setControls({ disabledIds: [], exclusions: [], settings: { logos: false } });
-    const off = next(3 * FPS);
+    const off = await next(3 * FPS);
     expect(Buffer.compare(off.out, off.input.data)).toBe(0);
     filter.setControls({ disabledIds: [], exclusions: [], settings: { logos: true } });
-    const on = next(3 * FPS + 1);
+    const on = await next(3 * FPS + 1);
     expect(Buffer.compare(on.out, on.input.data)).not.toBe(0);
   });
 });

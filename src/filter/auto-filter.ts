@@ -2,6 +2,8 @@ import { yuv420pLayout, type Rect, type VideoFrame } from '../core/frame.js';
 import { BackgroundMaps, DEFAULT_DEBLEND_PARAMS, PlaneMoments, deblendPixel, regionSlope, type DeblendParams } from './detect/deblend.js';
 import { StaticOverlayDetector, type StaticDetectorOptions } from './detect/index.js';
 import { DEFAULT_SUBTITLE_PARAMS, SubtitleDetector, type SubtitleParams } from './detect/subtitles.js';
+import { CaptionFinder } from './detect/caption-finder.js';
+import { DEFAULT_TICKER_PARAMS, TickerDetector, type TickerParams } from './detect/ticker.js';
 import { dilate } from './detect/mask-ops.js';
 import type { DetectionMemory } from './detect/memory.js';
 import { fillRect, FillScratch, planeRect, yuv420pPlanes, type PixelRect, type Plane } from './fill/index.js';
@@ -32,6 +34,16 @@ interface Target {
  * the original; user exclusion zones never change at all. When the stage is behind, detection is
  * skipped for that frame (reported as degraded) and what is known is still removed.
  */
+/** What the mask-free filter finds besides static logos; each `false` turns that finder off. */
+export interface AutoOverlayOptions {
+  deblend?: Partial<DeblendParams> | false;
+  /** Parameters of the classical caption detector (used when the caption model cannot run). */
+  subtitles?: Partial<SubtitleParams> | false;
+  /** The caption segmentation model (default models/subtitle-seg.onnx); false: the classical detector only. */
+  subtitleModel?: string | false;
+  ticker?: Partial<TickerParams> | false;
+}
+
 /** Operator switches (control plane `settings.set`): detection keeps learning; only removal follows them. */
 interface LiveSwitches {
   logos: boolean;
@@ -49,11 +61,10 @@ function liveSwitches(settings: FilterSettings): LiveSwitches {
 export interface LearnedState {
   readonly detector: StaticOverlayDetector;
   readonly blend: { width: number; height: number; planes: PlaneMoments[] } | undefined;
+  readonly ticker: TickerDetector | undefined;
 }
 
-export type AutoFilterOptions = Partial<StaticDetectorOptions> & {
-  deblend?: Partial<DeblendParams> | false;
-  subtitles?: Partial<SubtitleParams> | false;
+export type AutoFilterOptions = Partial<StaticDetectorOptions> & AutoOverlayOptions & {
   temporal?: boolean | Partial<TemporalOptions>;
   /** Where the stream `key`'s learned state is parked on close and found again on the next publish. */
   memory?: { readonly key: string; readonly store: DetectionMemory<LearnedState> };
@@ -62,7 +73,8 @@ export type AutoFilterOptions = Partial<StaticDetectorOptions> & {
 export class AutoFilter implements Filter {
   readonly name = 'auto';
   private readonly detector: StaticOverlayDetector;
-  private readonly subtitles: SubtitleDetector | undefined;
+  private readonly subtitles: CaptionFinder | undefined;
+  private readonly ticker: TickerDetector | undefined;
   private manual: readonly Region[] = [];
   private disabled = new Set<string>();
   private exclusions: readonly Rect[] = [];
@@ -84,7 +96,9 @@ export class AutoFilter implements Filter {
     const learned = opts.memory?.store.take(opts.memory.key);
     this.detector = learned?.detector ?? new StaticOverlayDetector(opts);
     this.blend = learned?.blend;
-    this.subtitles = opts.subtitles === false ? undefined : new SubtitleDetector({ ...DEFAULT_SUBTITLE_PARAMS, ...opts.subtitles });
+    const classical = () => new SubtitleDetector({ ...DEFAULT_SUBTITLE_PARAMS, ...opts.subtitles });
+    this.subtitles = opts.subtitles === false ? undefined : new CaptionFinder(opts.subtitleModel ?? undefined, classical);
+    this.ticker = opts.ticker === false ? undefined : learned?.ticker ?? new TickerDetector({ ...DEFAULT_TICKER_PARAMS, ...opts.ticker });
     this.deblendParams = { ...DEFAULT_DEBLEND_PARAMS, ...(opts.deblend || {}) };
     this.deblendConfigured = opts.deblend !== false;
     this.exclusions = opts.exclusions ?? [];
@@ -101,10 +115,6 @@ export class AutoFilter implements Filter {
     this.manual = [...regions];
   }
 
-  /** Parks what was learned for the stream's next publish (see DetectionMemory). */
-  close(): void {
-    this.memory?.store.park(this.memory.key, { detector: this.detector, blend: this.blend });
-  }
 
   setControls(controls: FilterControls): void {
     this.disabled = new Set(controls.disabledIds);
@@ -115,8 +125,16 @@ export class AutoFilter implements Filter {
 
   /** Detected regions with their state; `enabled` reflects the operator's switches. */
   detectedRegions(): readonly Region[] {
-    const found = [...this.detector.regions(), ...(this.subtitles?.regions() ?? [])];
+    const tickers = this.ticker?.regions() ?? [];
+    // A ticker's headlines look like captions to the caption finder; the bar is removed whole.
+    const captions = (this.subtitles?.regions() ?? []).filter((c) => !tickers.some((t) => t.state === 'active' && insideShare(c.rect, t.rect) > 0.5));
+    const found = [...this.detector.regions(), ...tickers, ...captions];
     return found.map((r) => ({ ...r, enabled: !this.disabled.has(r.id) && !this.excluded(r) }));
+  }
+
+  /** Which caption finder runs: the segmentation net, or the classical detector when the model cannot run (and why). */
+  get subtitleEngine(): { engine: 'net' | 'classical' | 'none'; reason?: string } {
+    return this.subtitles?.engine ?? { engine: 'none' };
   }
 
   /** True while the detector has not yet seen enough background change to trust anything. */
@@ -124,14 +142,17 @@ export class AutoFilter implements Filter {
     return this.detector.learning;
   }
 
-  process(frame: VideoFrame, ctx: FilterContext): FilterResult {
+  async process(frame: VideoFrame, ctx: FilterContext): Promise<FilterResult> {
     const { width, height } = frame;
     const { frameSize } = yuv420pLayout(width, height);
     if (frame.data.length < frameSize) throw new RangeError(`frame ${frame.seq}: yuv420p ${width}x${height} needs ${frameSize} bytes, got ${frame.data.length}`);
+    // Captions change from one frame to the next: they are looked for on every frame. The net runs
+    // in its worker while this thread does the rest of the detection.
+    const captions = this.subtitles?.observe(frame);
     // Detection is what can wait: a late pipeline keeps removing what is known.
     if (!ctx.behind) this.detector.observe(frame);
-    // Captions change from one frame to the next: they are looked for on every frame.
-    this.subtitles?.observe(frame);
+    this.ticker?.observe(frame);
+    await captions;
     const targets: Target[] = [];
     for (const r of this.manual) if (r.enabled) pushTarget(targets, r, width, height, false);
     const { logos, subtitles, deblend } = this.switches;
@@ -191,9 +212,15 @@ export class AutoFilter implements Filter {
     return this.blend.planes;
   }
 
-  /** A subtitle line lying wholly inside an exclusion zone is part of the scene (a sign, a scoreboard). */
+  /** Parks what was learned for the stream's next publish (see DetectionMemory), and stops the caption model. */
+  async close(): Promise<void> {
+    this.memory?.store.park(this.memory.key, { detector: this.detector, blend: this.blend, ticker: this.ticker });
+    await this.subtitles?.close();
+  }
+
+  /** A subtitle line or ticker lying wholly inside an exclusion zone is part of the scene (a sign, a scoreboard). */
   private excluded(r: Region): boolean {
-    return r.kind === 'subtitle' && this.exclusions.some((e) => r.rect.x >= e.x && r.rect.y >= e.y && r.rect.x + r.rect.width <= e.x + e.width && r.rect.y + r.rect.height <= e.y + e.height);
+    return (r.kind === 'subtitle' || r.kind === 'ticker') && this.exclusions.some((e) => r.rect.x >= e.x && r.rect.y >= e.y && r.rect.x + r.rect.width <= e.x + e.width && r.rect.y + r.rect.height <= e.y + e.height);
   }
 
   private exclusionMask(width: number, height: number): Uint8Array | undefined {
@@ -205,6 +232,13 @@ export class AutoFilter implements Filter {
     }
     return m;
   }
+}
+
+/** Share of `a`'s area that lies inside `b`. */
+function insideShare(a: Rect, b: Rect): number {
+  const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
+  const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
+  return w > 0 && h > 0 ? (w * h) / (a.width * a.height) : 0;
 }
 
 function pushTarget(targets: Target[], region: Region, width: number, height: number, deblend: boolean): void {

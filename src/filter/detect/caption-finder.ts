@@ -1,0 +1,62 @@
+import type { VideoFrame } from '../../core/frame.js';
+import type { Region } from '../filter.js';
+import { DEFAULT_SUBTITLE_MODEL, SubtitleNetDetector } from './subtitle-net.js';
+import type { SubtitleDetector } from './subtitles.js';
+
+const MAX_FAILURES_IN_ROW = 3;
+
+/**
+ * Captions for the auto filter: the segmentation net when its model loads and runs, else the
+ * classical detector (fail open: a missing or broken model costs caption quality, never the
+ * stream). The model is loaded on the first frame; a failure is kept as the reason.
+ */
+export class CaptionFinder {
+  private net: Promise<SubtitleNetDetector | undefined> | undefined;
+  private classical: SubtitleDetector | undefined;
+  private reason: string | undefined;
+  private current: readonly Region[] = [];
+  private failuresInRow = 0;
+
+  /** `model`: path of the ONNX model (default the shipped one), or false for the classical detector only. */
+  constructor(private readonly model: string | false | undefined, private readonly makeClassical: () => SubtitleDetector) {}
+
+  get engine(): { engine: 'net' | 'classical'; reason?: string } {
+    return this.model === false || this.classical ? { engine: 'classical', ...(this.reason ? { reason: this.reason } : {}) } : { engine: 'net' };
+  }
+
+  async observe(frame: VideoFrame): Promise<void> {
+    if (this.model !== false && !this.classical) {
+      this.net ??= SubtitleNetDetector.open(this.model ?? DEFAULT_SUBTITLE_MODEL).catch((err: unknown) => {
+        this.reason = `caption model did not load: ${String((err as Error).message ?? err)}`;
+        return undefined;
+      });
+      const net = await this.net;
+      if (net) {
+        try {
+          await net.observe(frame);
+          this.current = net.regions();
+          this.failuresInRow = 0;
+          return;
+        } catch (err) {
+          // One late run (a starved machine) costs this frame's captions; a model that keeps failing is dropped.
+          this.current = [];
+          if (++this.failuresInRow < MAX_FAILURES_IN_ROW) return;
+          this.reason = `caption model failed ${MAX_FAILURES_IN_ROW} times in a row: ${String((err as Error).message ?? err)}`;
+          void net.close().catch(() => undefined);
+        }
+      }
+    }
+    this.classical ??= this.makeClassical();
+    this.classical.observe(frame);
+    this.current = this.classical.regions();
+  }
+
+  regions(): readonly Region[] {
+    return this.current;
+  }
+
+  async close(): Promise<void> {
+    const net = await this.net;
+    await net?.close();
+  }
+}

@@ -1,0 +1,193 @@
+import { join } from 'node:path';
+import { GlobalFonts } from '@napi-rs/canvas';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Rect } from '../src/core/frame.js';
+import { AutoFilter } from '../src/filter/auto-filter.js';
+import { FrameWindow } from '../src/filter/frame-window.js';
+import { SubtitleNetDetector } from '../src/filter/detect/subtitle-net.js';
+import { TickerDetector } from '../src/filter/detect/ticker.js';
+import { WorkerOnnxSession } from '../src/filter/detect/onnx-session.js';
+import type { Region } from '../src/filter/filter.js';
+import { synthesizeClip, type ClipData } from '../src/synth/index.js';
+import { scoreCaptions } from '../bench/caption-score.js';
+import type { SubtitleLook, SubtitleStyle } from '../src/synth/subtitles.js';
+
+// Backgrounds and fonts the caption net never saw in training: the committed fixture photos, and
+// two fonts outside the synthesiser's list (Debian fonts-wqy-zenhei, fonts-freefont-ttf).
+const MEDIA = join(import.meta.dirname, 'fixtures', 'media');
+const CHELSEA = join(MEDIA, 'skimage-chelsea.jpg');
+const COFFEE = join(MEDIA, 'skimage-coffee.jpg');
+const HELD_OUT: readonly Partial<SubtitleLook>[] = [
+  { script: 'cjk', font: 'WenQuanYi Zen Hei' },
+  { script: 'latin', font: 'FreeSans' },
+];
+
+type Frame = { seq: number; ptsMs: number; width: number; height: number; data: Buffer; arrivedAt: number };
+const frameOf = (c: ClipData, f: number): Frame => ({ seq: f, ptsMs: f * 40, width: c.truth.width, height: c.truth.height, data: c.input[f]!, arrivedAt: 0 });
+
+/** Paints the active regions of `kind` into a frame-sized 0/1 map. */
+function paint(regions: readonly Region[], kind: Region['kind'], w: number, h: number): Uint8Array {
+  const m = new Uint8Array(w * h);
+  for (const r of regions) {
+    if (r.kind !== kind || r.state !== 'active') continue;
+    expect(r.mask).toHaveLength(r.rect.width * r.rect.height);
+    for (let y = 0; y < r.rect.height; y++) for (let x = 0; x < r.rect.width; x++) if (r.mask![y * r.rect.width + x]) m[(r.rect.y + y) * w + r.rect.x + x] = 1;
+  }
+  return m;
+}
+
+/** Pixel recall and precision of the caption net against alpha >= 3, every frame (the bench's scoring). */
+async function captionScore(det: SubtitleNetDetector, c: ClipData): Promise<{ recall: number; precision: number; found: number }> {
+  const s = await scoreCaptions(det, c);
+  return { recall: s.tp / s.truth, precision: s.tp / s.found, found: s.found };
+}
+
+describe('caption net', () => {
+  let det: SubtitleNetDetector;
+  beforeAll(async () => {
+    det = await SubtitleNetDetector.open();
+  });
+  afterAll(() => det.close());
+
+  it('has the held-out fonts to test with', () => {
+    const families = new Set(GlobalFonts.families.map((f) => f.family));
+    for (const look of HELD_OUT) expect(families.has(look.font!), `${look.font} missing: apt-get install fonts-wqy-zenhei fonts-freefont-ttf`).toBe(true);
+  });
+
+  for (const look of HELD_OUT) {
+    for (const style of ['outline', 'shadow', 'box'] as SubtitleStyle[]) {
+      it(`meets the bar on ${look.font} (never trained on), ${style}`, async () => {
+        const clip = await synthesizeClip({ id: 't', seed: 5, width: 640, height: 360, fps: 25, frames: 30, source: { kind: 'pan', photo: CHELSEA }, overlays: [{ kind: 'subtitles', look: { ...look, style } }] });
+        const s = await captionScore(det, clip);
+        expect(s.recall).toBeGreaterThanOrEqual(0.95);
+        expect(s.precision).toBeGreaterThanOrEqual(0.85);
+      });
+    }
+  }
+
+  it('reads a 1280x720 frame at 640x360 and scales its masks back', async () => {
+    const clip = await synthesizeClip({ id: 'hd', seed: 7, width: 1280, height: 720, fps: 25, frames: 12, source: { kind: 'pan', photo: COFFEE }, overlays: [{ kind: 'subtitles', look: { ...HELD_OUT[1], style: 'outline' } }] });
+    const s = await captionScore(det, clip);
+    console.log(`1280x720 outlined FreeSans: recall ${s.recall.toFixed(3)}, precision ${s.precision.toFixed(3)}`);
+    // Each working pixel becomes a 2x2 block, so the rim is coarser than at the working size.
+    expect(s.recall).toBeGreaterThanOrEqual(0.9);
+    expect(s.precision).toBeGreaterThanOrEqual(0.75);
+  });
+
+  it('finds nothing on caption-free pictures', async () => {
+    for (const [seed, photo] of [[1, CHELSEA], [2, COFFEE]] as const) {
+      const clip = await synthesizeClip({ id: 'c', seed, width: 640, height: 360, fps: 25, frames: 20, source: { kind: 'pan', photo }, overlays: [] });
+      expect((await captionScore(det, clip)).found).toBe(0);
+    }
+    const video = await synthesizeClip({ id: 'v', seed: 3, width: 320, height: 240, fps: 25, frames: 20, source: { kind: 'video', path: join(MEDIA, 'tree-160x120.mp4') }, overlays: [] });
+    expect((await captionScore(det, video)).found).toBe(0);
+  });
+});
+
+describe('onnx worker session', () => {
+  it('rejects a model that does not exist, with the path in the reason', async () => {
+    await expect(WorkerOnnxSession.open('/nonexistent/model.onnx')).rejects.toThrow(/nonexistent\/model\.onnx/);
+  });
+
+  it('falls back to the classical caption detector when the model cannot load, and says why', async () => {
+    const filter = new AutoFilter({ subtitleModel: '/nonexistent/model.onnx' });
+    const clip = await synthesizeClip({ id: 'f', seed: 2, width: 320, height: 240, fps: 25, frames: 2, source: { kind: 'static', photo: CHELSEA }, overlays: [] });
+    const window = new FrameWindow(2);
+    window.push(frameOf(clip, 0));
+    await filter.process(frameOf(clip, 0), { window, behind: false });
+    expect(filter.subtitleEngine.engine).toBe('classical');
+    expect(filter.subtitleEngine.reason).toMatch(/did not load/);
+    await filter.close();
+  });
+});
+
+/** Ticker layer's true box on frame f. */
+const tickerRect = (c: ClipData, f: number): Rect => c.truth.rects[f]!.find((r) => r.kind === 'ticker')!.rect;
+
+describe('ticker', () => {
+  it('finds a scrolling bar within half a second and reports it as a ticker region', async () => {
+    for (const [seed, width, height] of [[1, 320, 240], [4, 640, 360]] as const) {
+      const clip = await synthesizeClip({ id: 'k', seed, width, height, fps: 25, frames: 25, source: { kind: 'pan', photo: CHELSEA }, overlays: [{ kind: 'ticker' }] });
+      const det = new TickerDetector();
+      let firstActive = -1;
+      for (let f = 0; f < 25; f++) {
+        det.observe(frameOf(clip, f));
+        if (firstActive < 0 && det.regions().some((r) => r.state === 'active')) firstActive = f;
+      }
+      expect(firstActive).toBeGreaterThanOrEqual(0);
+      expect(firstActive).toBeLessThan(12);
+      const [r] = det.regions();
+      const truth = tickerRect(clip, 24);
+      expect(r).toMatchObject({ kind: 'ticker', state: 'active', rect: { x: 0, width } });
+      // The bar's rows, within a row.
+      expect(Math.abs(r!.rect.y - truth.y)).toBeLessThanOrEqual(1);
+      expect(Math.abs(r!.rect.y + r!.rect.height - truth.y - truth.height)).toBeLessThanOrEqual(1);
+      expect(r!.confidence).toBeGreaterThan(0.9);
+    }
+  });
+
+  it('finds no ticker in a boxed caption or a caption-free pan', async () => {
+    for (const overlays of [[{ kind: 'subtitles', look: { style: 'box' } }], []] as const) {
+      const clip = await synthesizeClip({ id: 'n', seed: 6, width: 320, height: 240, fps: 25, frames: 40, source: { kind: 'pan', photo: COFFEE }, overlays });
+      const det = new TickerDetector();
+      for (let f = 0; f < 40; f++) {
+        det.observe(frameOf(clip, f));
+        expect(det.regions()).toHaveLength(0);
+      }
+    }
+  });
+});
+
+describe('AutoFilter with captions and tickers', () => {
+  const runAll = async (filter: AutoFilter, clip: ClipData) => {
+    const window = new FrameWindow(4);
+    const outs: Buffer[] = [];
+    for (let f = 0; f < clip.input.length; f++) {
+      const fr = frameOf(clip, f);
+      window.push(fr);
+      outs.push((await filter.process(fr, { window, behind: false })).data);
+    }
+    return outs;
+  };
+
+  it('removes the ticker bar and the captions, and reports both with id, kind, mask, box, confidence and state', async () => {
+    const clip = await synthesizeClip({
+      id: 'a', seed: 8, width: 320, height: 240, fps: 25, frames: 20, source: { kind: 'pan', photo: CHELSEA },
+      overlays: [{ kind: 'ticker', opacity: 1 }, { kind: 'subtitles', look: { position: 'top', style: 'outline', script: 'latin' } }],
+    });
+    const filter = new AutoFilter();
+    const outs = await runAll(filter, clip);
+    const last = clip.input.length - 1;
+    const regions = filter.detectedRegions();
+    const ticker = regions.find((r) => r.kind === 'ticker')!;
+    expect(ticker).toMatchObject({ id: 'ticker-0', state: 'active', enabled: true });
+    expect(ticker.mask).toHaveLength(ticker.rect.width * ticker.rect.height);
+    expect(regions.some((r) => r.kind === 'subtitle' && r.state === 'active' && r.confidence! > 0.5)).toBe(true);
+    // Inside the bar the output is no longer the input.
+    const bar = tickerRect(clip, last);
+    let changed = 0;
+    for (let y = bar.y; y < bar.y + bar.height; y++) for (let x = 0; x < 320; x++) if (outs[last]![y * 320 + x] !== clip.input[last]![y * 320 + x]) changed++;
+    expect(changed / (bar.height * 320)).toBeGreaterThan(0.5);
+    await filter.close();
+  });
+
+  it('never touches an exclusion zone, and a ticker or caption wholly inside one is disabled', async () => {
+    const clip = await synthesizeClip({
+      id: 'x', seed: 8, width: 320, height: 240, fps: 25, frames: 20, source: { kind: 'pan', photo: CHELSEA },
+      overlays: [{ kind: 'ticker', opacity: 1 }, { kind: 'subtitles', look: { position: 'top', style: 'outline', script: 'latin' } }],
+    });
+    const zones: Rect[] = [{ x: 0, y: 0, width: 320, height: 70 }, { x: 0, y: 170, width: 320, height: 70 }];
+    const filter = new AutoFilter();
+    filter.setControls({ disabledIds: [], exclusions: zones, settings: {} });
+    const outs = await runAll(filter, clip);
+    let touched = 0;
+    for (const [f, out] of outs.entries()) {
+      for (const z of zones) for (let y = z.y; y < z.y + z.height; y++) for (let x = z.x; x < z.x + z.width; x++) if (out[y * 320 + x] !== clip.input[f]![y * 320 + x]) touched++;
+    }
+    expect(touched).toBe(0);
+    const found = filter.detectedRegions().filter((r) => r.kind === 'ticker' || r.kind === 'subtitle');
+    expect(found.length).toBeGreaterThan(0);
+    for (const r of found) expect(r.enabled).toBe(false);
+    await filter.close();
+  });
+});

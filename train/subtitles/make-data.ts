@@ -1,0 +1,198 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createCanvas, loadImage, type Image } from '@napi-rs/canvas';
+import { Command } from 'commander';
+import { captionBands, workingSize } from '../../src/filter/detect/subtitle-bands.js';
+import { downscaleLuma } from '../../src/filter/detect/downscale.js';
+import { blendByte, overlayToYuv420p, rgbaToYuv420p } from '../../src/synth/colour.js';
+import { MASK_ALPHA_MIN } from '../../src/synth/clip.js';
+import { buildLayer, type ClipGeometry, type OverlaySpec } from '../../src/synth/layers.js';
+import { Rng } from '../../src/synth/rng.js';
+import { benchCases, findMedia, texturedPhotos } from '../../bench/cases.js';
+
+/**
+ * Training tiles for the subtitle segmentation net, drawn by the synthesiser itself (one source of
+ * truth for how captions look): a background photo viewport, sometimes a logo, usually a caption
+ * cue from `buildLayer`, composited exactly as clips are, cut to the caption band the detector
+ * reads, at the detector's working resolution. Truth is the caption's alpha >= MASK_ALPHA_MIN (the
+ * bench's definition); logos are negatives.
+ *
+ * Held out: every photo the bench's clips use (quick and full, seeds 1-3) and the bench's video,
+ * so benchmark figures are measured on backgrounds the net never saw; fonts are the synthesiser's
+ * (DejaVu, Liberation, Noto CJK), so a font installed beside them is unseen too.
+ *
+ * Output: x.u8 (luma) and y.u8 (1 caption, 0 not, 255 outside the band: ignored), n x TH x TW each.
+ * Run: npm run build && node dist/train/subtitles/make-data.js --out train/out/subtitles/train --samples 6000
+ */
+const TH = 96;
+const TW = 320;
+/** Working-resolution frame sizes (what the detector reads after its integer downscale). */
+const SIZES: readonly [number, number][] = [[320, 240], [384, 216], [400, 300], [480, 270], [512, 288], [640, 360], [560, 420], [640, 480]];
+/** Pad value: mid grey, i.e. zero after the model's own normalisation, like a convolution's zero padding. */
+const PAD = 128;
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+interface Options {
+  out: string;
+  samples: string;
+  seed: string;
+  media?: string;
+}
+
+async function trainingPhotos(mediaDir: string): Promise<string[]> {
+  const media = findMedia(mediaDir);
+  if (!media) throw new Error(`no media in ${mediaDir}`);
+  const textured = await texturedPhotos(media);
+  const used = new Set<string>();
+  for (const full of [false, true]) {
+    for (const seed of [1, 2, 3]) {
+      for (const c of benchCases(textured, { full, seed })) if (c.spec.source.kind !== 'video') used.add(c.spec.source.photo);
+    }
+  }
+  return media.photos.filter((p) => !used.has(p));
+}
+
+/** A random viewport of the photo, as luma. */
+function viewport(img: Image, w: number, h: number, rng: Rng): Uint8Array {
+  const canvas = createCanvas(w, h);
+  const ctx = canvas.getContext('2d');
+  const s = Math.max(w / img.width, h / img.height) * rng.range(1, 2.5);
+  const halfW = w / s / 2, halfH = h / s / 2;
+  const cx = rng.range(halfW, img.width - halfW), cy = rng.range(halfH, img.height - halfH);
+  ctx.imageSmoothingEnabled = true;
+  ctx.imageSmoothingQuality = 'high';
+  ctx.setTransform(s, 0, 0, s, w / 2 - s * cx, h / 2 - s * cy);
+  ctx.drawImage(img, 0, 0);
+  return rgbaToYuv420p(ctx.getImageData(0, 0, w, h).data, w, h).subarray(0, w * h);
+}
+
+/** Draws one layer at frame f on its own canvas; returns its luma colour and alpha. */
+async function layerAt(spec: OverlaySpec, g: ClipGeometry, rng: Rng, pickFrame: (params: Record<string, unknown>) => number): Promise<{ y: Uint8Array; a: Uint8Array; params: Record<string, unknown> }> {
+  const layer = await buildLayer(spec, g, rng);
+  const canvas = createCanvas(g.width, g.height);
+  layer.draw(canvas.getContext('2d'), pickFrame(layer.params));
+  const ov = overlayToYuv420p(canvas.getContext('2d').getImageData(0, 0, g.width, g.height).data, g.width, g.height);
+  return { y: ov.yuv.subarray(0, g.width * g.height), a: ov.alpha, params: layer.params };
+}
+
+function gaussian(rng: Rng): number {
+  return Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
+}
+
+/** Separable [1 2 1]/4 blur: the softness of a scaled or compressed video. */
+function blur(y: Uint8Array, w: number, h: number): Uint8Array {
+  const tmp = new Float32Array(w * h);
+  const out = new Uint8Array(w * h);
+  for (let j = 0; j < h; j++) for (let i = 0; i < w; i++) tmp[j * w + i] = (y[j * w + Math.max(0, i - 1)]! + 2 * y[j * w + i]! + y[j * w + Math.min(w - 1, i + 1)]!) / 4;
+  for (let j = 0; j < h; j++) for (let i = 0; i < w; i++) out[j * w + i] = Math.round((tmp[Math.max(0, j - 1) * w + i]! + 2 * tmp[j * w + i]! + tmp[Math.min(h - 1, j + 1) * w + i]!) / 4);
+  return out;
+}
+
+/** Any of the s x s pixels: the mask the detector's upscale must cover. */
+function maxPool(m: Uint8Array, w: number, h: number, s: number): Uint8Array {
+  const ow = Math.floor(w / s), oh = Math.floor(h / s);
+  const out = new Uint8Array(ow * oh);
+  for (let j = 0; j < oh * s; j++) for (let i = 0; i < ow * s; i++) if (m[j * w + i]) out[Math.floor(j / s) * ow + Math.floor(i / s)] = 1;
+  return out;
+}
+
+async function sample(img: Image, rng: Rng, x: Uint8Array, y: Uint8Array): Promise<boolean> {
+  const [ww, wh] = rng.pick(SIZES);
+  // A quarter of the tiles are drawn at twice the size and read back the way the detector reads a 720p frame.
+  const s = rng.chance(0.25) ? 2 : 1;
+  const g: ClipGeometry = { width: ww * s, height: wh * s, fps: 25, frames: 40 };
+  let luma: Uint8Array = viewport(img, g.width, g.height, rng);
+  const truth = new Uint8Array(g.width * g.height);
+  let position: 'top' | 'bottom' | undefined;
+  const anyFrame = () => rng.int(0, g.frames - 1);
+  if (rng.chance(0.35)) {
+    const logo = await layerAt(rng.chance(0.75) ? { kind: 'logo', placement: rng.chance(0.6) ? 'anywhere' : 'corner' } : { kind: 'dynamic-logo' }, g, rng.fork(1), anyFrame);
+    luma = luma.map((v, i) => blendByte(logo.a[i]!, logo.y[i]!, v));
+  }
+  if (rng.chance(0.75)) {
+    const cueFrame = (params: Record<string, unknown>) => {
+      const cue = (params.cues as { start: number; end: number }[])[0]!;
+      return rng.int(cue.start, Math.min(g.frames, cue.end) - 1);
+    };
+    const subs = await layerAt({ kind: 'subtitles' }, g, rng.fork(2), cueFrame);
+    luma = luma.map((v, i) => blendByte(subs.a[i]!, subs.y[i]!, v));
+    for (let i = 0; i < truth.length; i++) truth[i] = subs.a[i]! >= MASK_ALPHA_MIN ? 1 : 0;
+    position = (subs.params.look as { position: 'top' | 'bottom' }).position;
+  }
+  if (rng.chance(0.2)) luma = blur(luma, g.width, g.height);
+  if (rng.chance(0.5)) {
+    const sigma = rng.range(0.5, 3);
+    luma = luma.map((v) => Math.max(0, Math.min(255, Math.round(v + sigma * gaussian(rng)))));
+  }
+  let work: Uint8Array = luma, workTruth: Uint8Array = truth;
+  const size = workingSize(g.width, g.height);
+  if (size.scale !== 1) {
+    const f = new Float32Array(size.width * size.height);
+    downscaleLuma(luma, g.width, g.height, size.scale, f);
+    work = new Uint8Array(f); // truncates, as the detector's Uint8Array copy does
+    workTruth = maxPool(truth, g.width, g.height, size.scale);
+  }
+  const { width: w, height: h } = size;
+  const bands = captionBands(h);
+  const band = position ? bands.find((b) => b.name === position)! : rng.pick(bands);
+  const bh = band.y1 - band.y0;
+  // Vertical: a random TH-row window of the band (the band at the top of the tile when shorter).
+  const oy = bh > TH ? rng.int(0, bh - TH) : 0;
+  // Horizontal: usually over the caption's ink, sometimes anywhere.
+  let ox = rng.int(0, Math.max(0, w - TW));
+  if (position && rng.chance(0.7)) {
+    let x0 = w, x1 = 0;
+    for (let j = band.y0; j < band.y1; j++) for (let i = 0; i < w; i++) if (workTruth[j * w + i]) { x0 = Math.min(x0, i); x1 = Math.max(x1, i); }
+    if (x1 >= x0) ox = Math.max(0, Math.min(w - TW, rng.int(x0 - TW / 2, x1 - TW / 2)));
+  }
+  x.fill(PAD);
+  y.fill(255);
+  let positives = 0;
+  for (let j = 0; j < Math.min(TH, bh); j++) {
+    for (let i = 0; i < Math.min(TW, w); i++) {
+      const src = (band.y0 + oy + j) * w + ox + i;
+      x[j * TW + i] = work[src]!;
+      y[j * TW + i] = workTruth[src]!;
+      positives += workTruth[src]!;
+    }
+  }
+  return positives > 0;
+}
+
+async function main(): Promise<void> {
+  const opts = new Command()
+    .option('--out <dir>', 'output folder', 'train/out/subtitles/train')
+    .option('--samples <n>', 'tiles', '6000')
+    .option('--seed <n>', 'seed', '1')
+    .option('--media <dir>', 'source media (default ../shared/media)')
+    .parse()
+    .opts<Options>();
+  const n = Number(opts.samples);
+  const photos = await trainingPhotos(opts.media ? resolve(opts.media) : join(ROOT, '..', 'shared', 'media'));
+  const rng = new Rng(Number(opts.seed) * 7919);
+  const xs = Buffer.alloc(n * TH * TW);
+  const ys = Buffer.alloc(n * TH * TW);
+  let withCaption = 0;
+  // Photo by photo (some are 20+ megapixels: one decoded at a time), tiles spread evenly.
+  for (let p = 0, k = 0; p < photos.length; p++) {
+    const img = await loadImage(photos[p]!);
+    const upto = Math.round(((p + 1) * n) / photos.length);
+    for (; k < upto; k++) {
+      const off = k * TH * TW;
+      if (await sample(img, rng.fork(k), xs.subarray(off, off + TH * TW), ys.subarray(off, off + TH * TW))) withCaption++;
+    }
+    process.stderr.write(`\r${k}/${n} tiles`);
+  }
+  await mkdir(opts.out, { recursive: true });
+  await writeFile(join(opts.out, 'x.u8'), xs);
+  await writeFile(join(opts.out, 'y.u8'), ys);
+  await writeFile(join(opts.out, 'meta.json'), JSON.stringify({ n, th: TH, tw: TW, withCaption, photos: photos.map((p) => basename(p)) }, null, 1));
+  process.stderr.write(`\n${n} tiles (${withCaption} with caption ink) from ${photos.length} photos in ${opts.out}\n`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
