@@ -308,7 +308,7 @@ describe('temporal fill with a caption that comes and goes (static camera)', () 
 });
 
 describe('temporal fill in the mask-free filter', () => {
-  it('changes only pixels under the mask, and pastes remembered background there', () => {
+  it('changes only pixels under the mask, and pastes remembered background there', async () => {
     const world = scene(8);
     const rect: Rect = { x: 200, y: 20, width: 40, height: 24 };
     const mask = new Uint8Array(rect.width * rect.height).map((_, i) => ((i % rect.width) >> 3) % 2);
@@ -326,10 +326,10 @@ describe('temporal fill in the mask-free filter', () => {
     filter.setControls({ disabledIds: [], exclusions: [], settings: { logos: false } });
     const window = new FrameWindow(4);
     let pasted = 0;
-    clean.forEach((c, seq) => {
+    for (const [seq, c] of clean.entries()) {
       const frame = videoFrame(burn(c), seq);
       window.push(frame);
-      const out = filter.process(frame, { window, behind: false }).data;
+      const out = (await filter.process(frame, { window, behind: false })).data;
       pasted = filter.knownFromTime()[0]?.count ?? 0;
       let changedAway = 0;
       for (let y = 0; y < H; y++) {
@@ -353,7 +353,7 @@ describe('temporal fill in the mask-free filter', () => {
         }
         expect(10 * Math.log10((255 * 255 * n) / se)).toBeGreaterThan(30);
       }
-    });
+    }
     expect(pasted).toBeGreaterThan(0);
   });
 });
