@@ -1,0 +1,75 @@
+/**
+ * Worker-thread side of OnnxWorkerSession: owns one onnxruntime-node session. `run()` of the native
+ * binding occupies its thread for the whole inference, so it lives here and never on the event
+ * loop that moves frames. Messages are defined in onnx-protocol.ts.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import * as ort from 'onnxruntime-node';
+import type { NamedTensors, WorkerInit, WorkerReply, WorkerRequest } from './onnx-protocol.js';
+
+const init = workerData as WorkerInit;
+const port = parentPort!;
+const post = (msg: WorkerReply, transfer: ArrayBuffer[] = []): void => port.postMessage(msg, transfer);
+
+async function createSession(provider: string): Promise<ort.InferenceSession> {
+  return ort.InferenceSession.create(init.modelPath, {
+    executionProviders: [provider],
+    intraOpNumThreads: init.threads,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+  });
+}
+
+async function open(): Promise<ort.InferenceSession | undefined> {
+  try {
+    const session = await createSession(init.provider);
+    post({ type: 'ready', provider: init.provider, fallbackReason: null, inputNames: [...session.inputNames], outputNames: [...session.outputNames] });
+    return session;
+  } catch (err) {
+    const reason = (err as Error).message.split('\n')[0] ?? String(err);
+    if (init.provider === 'cpu') {
+      post({ type: 'failed', message: reason });
+      return undefined;
+    }
+    try {
+      const session = await createSession('cpu');
+      post({ type: 'ready', provider: 'cpu', fallbackReason: reason, inputNames: [...session.inputNames], outputNames: [...session.outputNames] });
+      return session;
+    } catch (err2) {
+      post({ type: 'failed', message: (err2 as Error).message });
+      return undefined;
+    }
+  }
+}
+
+const ready = open();
+
+port.on('message', (req: WorkerRequest) => {
+  void (async () => {
+    const session = await ready;
+    if (req.type === 'close') {
+      await session?.release();
+      port.close();
+      return;
+    }
+    if (!session) return post({ type: 'error', id: req.id, message: 'session failed to load' });
+    try {
+      const feeds: Record<string, ort.Tensor> = {};
+      for (const [name, t] of Object.entries(req.inputs)) feeds[name] = new ort.Tensor('float32', t.data, t.dims);
+      const t0 = performance.now();
+      const results = await session.run(feeds);
+      const ms = performance.now() - t0;
+      const outputs: NamedTensors = {};
+      const transfer: ArrayBuffer[] = [];
+      for (const [name, t] of Object.entries(results)) {
+        // Copied out of the native tensor's memory so the buffer can be transferred, not cloned.
+        const data = new Float32Array(t.data as Float32Array);
+        outputs[name] = { data, dims: [...t.dims] };
+        transfer.push(data.buffer as ArrayBuffer);
+      }
+      post({ type: 'result', id: req.id, outputs, ms }, transfer);
+    } catch (err) {
+      post({ type: 'error', id: req.id, message: (err as Error).message });
+    }
+  })();
+});
