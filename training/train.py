@@ -88,6 +88,7 @@ def main():
     ap.add_argument("--val-items", type=int, default=32)
     ap.add_argument("--eval-every", type=int, default=200)
     ap.add_argument("--ckpt-every", type=int, default=100)
+    ap.add_argument("--log-every", type=int, default=20)
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
 
@@ -156,7 +157,7 @@ def main():
         for key, v in (("loss", loss), ("fill", lf), ("mask", lm), ("consistency", lc)):
             acc[key] = acc.get(key, 0.0) + v.item()
         acc["n"] = acc.get("n", 0) + 1
-        if state["step"] % 20 == 0:
+        if state["step"] % args.log_every == 0:
             rec = {key: round(v / acc["n"], 5) for key, v in acc.items() if key != "n"}
             write(dict(event="train", step=state["step"], stage=stage, min=round(state["elapsed_s"] / 60, 2), **rec))
             print(f"step {state['step']} stage {stage} {state['elapsed_s'] / 60:.1f} min {rec}", flush=True)

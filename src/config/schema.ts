@@ -43,6 +43,16 @@ export const configSchema = z.object({
       memorySamples: z.number().int().min(4).max(1000),
       maxColumns: z.number().int().min(64).max(3840),
     }).strict(),
+    model: z.object({
+      enabled: z.boolean(),
+      path: z.string().min(1),
+      executionProvider: z.enum(['cpu', 'cuda', 'webgpu']),
+      threads: z.number().int().min(1).max(64),
+      maxInFlight: z.number().int().min(1).max(16),
+      deadlineMs: z.number().min(0).max(60_000),
+      smoothing: z.number().gt(0).max(1),
+      senseThreshold: z.number().min(0).max(1),
+    }).strict(),
   }).strict().refine((p) => p.degradeAtQueuedFrames <= p.maxQueuedFrames, {
     message: 'must not exceed pipeline.maxQueuedFrames', path: ['degradeAtQueuedFrames'],
   }),

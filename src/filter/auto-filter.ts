@@ -5,6 +5,7 @@ import { DEFAULT_SUBTITLE_PARAMS, SubtitleDetector, type SubtitleParams } from '
 import { dilate } from './detect/mask-ops.js';
 import { fillRect, FillScratch, planeRect, yuv420pPlanes, type PixelRect, type Plane } from './fill/index.js';
 import type { Filter, FilterContext, FilterControls, FilterResult, FilterSettings, Region } from './filter.js';
+import { holeFromPixels, type Hole, type ModelInpainter, type ModelStats } from './inpaint/index.js';
 
 /** Extra pixels filled around a detected mask: anti-aliased edges sit just outside what the statistics see. */
 const MASK_GROW_PX = 1;
@@ -13,6 +14,8 @@ const FILL_MARGIN_PX = 2;
 
 /** A region ready to fill on one frame size: its fill rectangles and its per-pixel luma mask. */
 interface Target {
+  /** The region's id: the model keeps its per-region state (residuals) under it. */
+  readonly id: string;
   readonly rects: readonly [PixelRect, PixelRect, PixelRect];
   /** Luma mask over rects[0] (1 = replace), already grown. */
   readonly mask: Uint8Array;
@@ -55,7 +58,11 @@ export class AutoFilter implements Filter {
   private readonly maps = new BackgroundMaps();
   private readonly deblendParams: DeblendParams;
 
-  constructor(opts: Partial<StaticDetectorOptions> & { deblend?: Partial<DeblendParams> | false; subtitles?: Partial<SubtitleParams> | false } = {}) {
+  /** The temporal inpainting model refining the fill, when configured (pipeline.model). */
+  private readonly model: ModelInpainter | undefined;
+
+  constructor(opts: Partial<StaticDetectorOptions> & { deblend?: Partial<DeblendParams> | false; subtitles?: Partial<SubtitleParams> | false; model?: ModelInpainter } = {}) {
+    this.model = opts.model;
     this.detector = new StaticOverlayDetector(opts);
     this.subtitles = opts.subtitles === false ? undefined : new SubtitleDetector({ ...DEFAULT_SUBTITLE_PARAMS, ...opts.subtitles });
     this.deblendParams = { ...DEFAULT_DEBLEND_PARAMS, ...(opts.deblend || {}) };
@@ -85,7 +92,19 @@ export class AutoFilter implements Filter {
     return this.detector.learning;
   }
 
-  process(frame: VideoFrame, ctx: FilterContext): FilterResult {
+  get windowFramesNeeded(): number | undefined {
+    return this.model?.windowFrames;
+  }
+
+  modelStats(): ModelStats | undefined {
+    return this.model?.stats();
+  }
+
+  async close(): Promise<void> {
+    await this.model?.close();
+  }
+
+  process(frame: VideoFrame, ctx: FilterContext): FilterResult | Promise<FilterResult> {
     const { width, height } = frame;
     const { frameSize } = yuv420pLayout(width, height);
     if (frame.data.length < frameSize) throw new RangeError(`frame ${frame.seq}: yuv420p ${width}x${height} needs ${frameSize} bytes, got ${frame.data.length}`);
@@ -110,16 +129,25 @@ export class AutoFilter implements Filter {
     const inPlanes = yuv420pPlanes(frame.data, width, height);
     const keep = this.exclusionMask(width, height);
     const blend = this.blendStats(width, height);
+    const holes: Hole[] = [];
     targets.forEach((t, k) => {
       for (let p = 0; p < 3; p++) {
         const pending = targets.slice(k + 1).map((later) => later.rects[p]!);
         if (!fillRect(workPlanes[p]!, t.rects[p]!, pending, this.scratch)) continue;
         const pixels = maskedPixels(t, p === 0 ? 1 : 2, keep, width, workPlanes[p]!.width);
-        if (t.deblend) this.writeDeblended(blend[p]!, t.rects[p]!, pixels, inPlanes[p]!, workPlanes[p]!, outPlanes[p]!);
-        else for (const i of pixels) outPlanes[p]!.data[outPlanes[p]!.offset + i] = workPlanes[p]!.data[workPlanes[p]!.offset + i]!;
+        const filled = t.deblend ? this.writeDeblended(blend[p]!, t.rects[p]!, pixels, inPlanes[p]!, workPlanes[p]!, outPlanes[p]!) : pixels;
+        if (!t.deblend) for (const i of pixels) outPlanes[p]!.data[outPlanes[p]!.offset + i] = workPlanes[p]!.data[workPlanes[p]!.offset + i]!;
+        // Only what was interpolated is the model's to refine: de-blended pixels are recovered, not guessed.
+        if (p === 0 && this.model) holes.push(holeFromPixels(t.id, t.rects[0]!, filled, width));
       }
     });
-    return { data: out, degraded: ctx.behind };
+    if (!this.model) return { data: out, degraded: ctx.behind };
+    // Behind: the model (which may wait up to its deadline) is skipped like detection; its last residuals still apply.
+    if (ctx.behind) {
+      this.model.reuse(frame, holes, out);
+      return { data: out, degraded: true };
+    }
+    return this.model.refine(frame, ctx.window, holes, out).then(() => ({ data: out, degraded: false }));
   }
 
   /**
@@ -127,14 +155,17 @@ export class AutoFilter implements Filter {
    * the overlay is translucent enough and the fill elsewhere (opaque core, anti-aliased edge,
    * short evidence).
    */
-  private writeDeblended(moments: PlaneMoments, rect: PixelRect, pixels: readonly number[], input: Plane, fill: Plane, out: Plane): void {
+  private writeDeblended(moments: PlaneMoments, rect: PixelRect, pixels: readonly number[], input: Plane, fill: Plane, out: Plane): number[] {
     moments.addRect(input, rect);
     const slope = this.maps.build(moments, rect, this.scratch) ? regionSlope(moments, this.maps, pixels, this.deblendParams) : undefined;
+    const filled: number[] = [];
     for (const i of pixels) {
       const clean = slope === undefined ? undefined : deblendPixel(moments, this.maps, i, input.data[input.offset + i]!, slope, this.deblendParams);
+      if (clean === undefined) filled.push(i);
       const v = clean ?? fill.data[fill.offset + i]!;
       out.data[out.offset + i] = v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v);
     }
+    return filled;
   }
 
   private blendStats(width: number, height: number): PlaneMoments[] {
@@ -177,7 +208,7 @@ function pushTarget(targets: Target[], region: Region, width: number, height: nu
   for (let y = luma.y0; y < luma.y1; y++) {
     for (let x = luma.x0; x < luma.x1; x++) cut[(y - luma.y0) * lw + x - luma.x0] = grown.mask[(y - grown.rect.y) * grown.rect.width + x - grown.rect.x]!;
   }
-  targets.push({ rects: [luma, chroma, chroma], mask: cut, deblend });
+  targets.push({ id: region.id, rects: [luma, chroma, chroma], mask: cut, deblend });
 }
 
 /** Pads the mask by `pad` on every side and dilates it by `grow` pixels inside that padding. */

@@ -5,6 +5,7 @@ import { yuv420pPlanes } from './fill/plane.js';
 import { planeRect, sameRect, type PixelRect } from './fill/rect.js';
 import { FillScratch } from './fill/scratch.js';
 import type { Filter, FilterContext, FilterResult, Region } from './filter.js';
+import type { Hole, ModelInpainter, ModelStats } from './inpaint/index.js';
 
 /** A region resolved against one frame size: its rectangle in Y, U and V. */
 interface Placed {
@@ -49,8 +50,21 @@ export class ManualRegionFilter implements Filter {
   /** Per region, the axis-interpolation weight chosen for each plane, and for which rectangles. */
   private readonly choices = new Map<string, { rects: Placed['rects']; weights: number[]; age: number }>();
 
-  constructor(regions: readonly Region[]) {
+  /** The temporal inpainting model refining the fill, when configured (pipeline.model). */
+  constructor(regions: readonly Region[], private readonly model?: ModelInpainter) {
     this.setRegions(regions);
+  }
+
+  get windowFramesNeeded(): number | undefined {
+    return this.model?.windowFrames;
+  }
+
+  modelStats(): ModelStats | undefined {
+    return this.model?.stats();
+  }
+
+  async close(): Promise<void> {
+    await this.model?.close();
   }
 
   setRegions(regions: readonly Region[]): void {
@@ -60,7 +74,7 @@ export class ManualRegionFilter implements Filter {
     for (const id of this.choices.keys()) if (!live.has(id)) this.choices.delete(id);
   }
 
-  process(frame: VideoFrame, ctx: FilterContext): FilterResult {
+  process(frame: VideoFrame, ctx: FilterContext): FilterResult | Promise<FilterResult> {
     const { width, height } = frame;
     const placed: Placed[] = [];
     for (const region of this.regions) {
@@ -94,7 +108,17 @@ export class ManualRegionFilter implements Filter {
       for (let p = 0; p < 3; p++) fillRect(planes[p]!, rects[p]!, pending[p]!, this.scratch, weights[p]);
       this.store(id, width, height, rects, planes);
     }
-    return { data: out, degraded: reused };
+    if (!this.model) return { data: out, degraded: reused };
+    // A manual region is filled whole: every pixel of its rectangle is the model's to refine.
+    const holes: Hole[] = placed.map(({ id, rects: [y] }) => {
+      const rect = { x: y.x0, y: y.y0, width: y.x1 - y.x0, height: y.y1 - y.y0 };
+      return { id, rect, mask: new Uint8Array(rect.width * rect.height).fill(1) };
+    });
+    if (ctx.behind) {
+      this.model.reuse(frame, holes, out);
+      return { data: out, degraded: reused };
+    }
+    return this.model.refine(frame, ctx.window, holes, out).then(() => ({ data: out, degraded: reused }));
   }
 
   /**

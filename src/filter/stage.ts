@@ -48,7 +48,7 @@ export class FilterStage {
   private readonly counters = { framesIn: 0, framesOut: 0, dropped: 0, degraded: 0, filterErrors: 0, bypassed: 0 };
 
   constructor(private readonly opts: FilterStageOptions) {
-    this.window = new FrameWindow(opts.windowFrames);
+    this.window = new FrameWindow(Math.max(opts.windowFrames, opts.filter.windowFramesNeeded ?? 1));
   }
 
   get filter(): Filter {

@@ -163,3 +163,39 @@ export class OnnxWorkerSession {
     this.pending.clear();
   }
 }
+
+/** A session shared by every user of the same model file, provider and thread count (one worker for all streams). */
+export interface SessionLease {
+  readonly session: OnnxWorkerSession;
+  /** Closes the worker when the last user releases it. */
+  release(): Promise<void>;
+}
+
+const shared = new Map<string, { opening: Promise<OnnxWorkerSession>; users: number }>();
+
+export async function acquireSession(opts: OnnxSessionOptions): Promise<SessionLease> {
+  const key = JSON.stringify([opts.modelPath, opts.executionProvider, opts.threads, opts.maxInFlight]);
+  let entry = shared.get(key);
+  if (!entry) {
+    entry = { opening: OnnxWorkerSession.open(opts), users: 0 };
+    shared.set(key, entry);
+    // A failed load is not cached: the next stream tries again.
+    entry.opening.catch(() => shared.delete(key));
+  }
+  entry.users++;
+  const session = await entry.opening.catch((err: unknown) => {
+    entry.users--;
+    throw err;
+  });
+  let released = false;
+  return {
+    session,
+    async release() {
+      if (released) return;
+      released = true;
+      if (--entry.users > 0) return;
+      shared.delete(key);
+      await session.close();
+    },
+  };
+}

@@ -14,6 +14,9 @@ const post = (msg: WorkerReply, transfer: ArrayBuffer[] = []): void => port.post
 async function createSession(provider: string): Promise<ort.InferenceSession> {
   return ort.InferenceSession.create(init.modelPath, {
     executionProviders: [provider],
+    // A provider that cannot load is reported once, by the main thread: onnxruntime's own error
+    // print would be a second, noisier line.
+    logSeverityLevel: provider === 'cpu' ? 2 : 4,
     intraOpNumThreads: init.threads,
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
@@ -42,6 +45,9 @@ async function open(): Promise<ort.InferenceSession | undefined> {
   }
 }
 
+// The native library prints its own error for a provider that cannot load; the main thread logs
+// one clear line instead. (The level is process-wide and set before the first session exists.)
+if (init.provider !== 'cpu') ort.env.logLevel = 'fatal';
 const ready = open();
 
 port.on('message', (req: WorkerRequest) => {

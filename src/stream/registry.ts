@@ -46,7 +46,7 @@ export class StreamRegistry {
     const pipeline = new StreamPipeline({
       key: opts.key,
       config: this.config,
-      filter: createFilter(this.config, opts.key),
+      filter: createFilter(this.config, opts.key, { log: this.log }),
       log: this.log,
       fpsHint: opts.fpsHint,
       videoInput: opts.videoInput,

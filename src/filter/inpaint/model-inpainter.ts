@@ -1,0 +1,336 @@
+import type { Rect, VideoFrame } from '../../core/frame.js';
+import type { Logger } from '../../core/log.js';
+import { acquireSession, SessionBusyError, type OnnxWorkerSession, type SessionLease, type ExecutionProvider, type NamedTensors, type OnnxSessionStats } from '../../ml/onnx-session.js';
+import type { FrameWindow } from '../frame-window.js';
+import { bilinear, planTiles, sampleCrop, sampleMask, tileBox, type Box, type CropShape, type Tile } from './crop.js';
+import { readModelInfo, type InpaintModelInfo } from './model-info.js';
+
+/** A region the classical fill has just filled: what the model may refine. */
+export interface Hole {
+  /** Stable across frames (the region's id): residuals are smoothed per hole and tile. */
+  readonly id: string;
+  /** Luma rectangle in frame pixels. */
+  readonly rect: Rect;
+  /** rect.width x rect.height, 1 = pixel filled by the classical fill (and so open to the model). */
+  readonly mask: Uint8Array;
+}
+
+export interface ModelInpainterOptions {
+  readonly modelPath: string;
+  readonly executionProvider: ExecutionProvider;
+  readonly threads: number;
+  readonly maxInFlight: number;
+  /** How long a frame may wait for its own model result; later, the last residual is reused. */
+  readonly deadlineMs: number;
+  /** Weight of a new residual against the previous one of the same tile (1 = no smoothing). */
+  readonly smoothing: number;
+  /** Above this overlay probability the model also replaces pixels the detector left (0 = off). */
+  readonly senseThreshold: number;
+  readonly log?: Logger;
+}
+
+export interface ModelStats {
+  readonly state: 'loading' | 'ready' | 'failed';
+  readonly session?: OnnxSessionStats;
+  /** Frames with holes offered to the model. */
+  readonly frames: number;
+  /** ...whose own result arrived within the deadline. */
+  readonly fresh: number;
+  /** ...whose result was late: the previous residual was applied instead. */
+  readonly late: number;
+  /** ...not run because the worker was still busy with an earlier frame (previous residual applied). */
+  readonly skipped: number;
+  /** ...before the model had loaded, or after it failed to (classical fill only). */
+  readonly notReady: number;
+  readonly errors: number;
+}
+
+interface TileResult {
+  readonly tile: Tile;
+  /** Model fill minus the classical fill, 3 planes at crop resolution. */
+  readonly residual: Float32Array;
+  readonly overlay: Float32Array;
+}
+
+/** Tiles of one job, keyed by hole id and tile index. */
+type Results = Map<string, TileResult>;
+
+interface Job {
+  readonly keys: string[];
+  readonly tiles: Tile[];
+  /** The classical fill's crops, to turn the model's fill into a residual. */
+  readonly classical: Float32Array;
+}
+
+const sameTile = (a: Tile, b: Tile) => Math.abs(a.x0 - b.x0) < 0.5 && Math.abs(a.y0 - b.y0) < 0.5 && Math.abs(a.scale - b.scale) < 1e-3;
+const clampByte = (v: number) => (v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v));
+
+/**
+ * Refines the classical fill of each hole with the temporal inpainting model (models/README.md):
+ * crops around the holes (tiled, scaled to the model's shape) of the current frame and of past
+ * frames from the FrameWindow go to an onnxruntime session in a worker thread; what comes back is
+ * turned into a residual over the classical fill and composited with a feathered mask. The frame
+ * never waits longer than `deadlineMs`: a late or skipped result leaves the previous residual of
+ * the same tile in place (counted), and residuals are smoothed between frames against flicker.
+ */
+export class ModelInpainter {
+  readonly info: InpaintModelInfo;
+  private session: OnnxWorkerSession | undefined;
+  private lease: SessionLease | undefined;
+  private state: ModelStats['state'] = 'loading';
+  private readonly shape: CropShape;
+  private readonly stored: Results = new Map();
+  /** Holes of recent frames by seq, so reference frames are masked where they had overlays. */
+  private readonly history = new Map<number, readonly Hole[]>();
+  private counters = { frames: 0, fresh: 0, late: 0, skipped: 0, notReady: 0, errors: 0 };
+  private closed = false;
+  private readonly opening: Promise<void>;
+
+  constructor(private readonly opts: ModelInpainterOptions) {
+    this.info = readModelInfo(opts.modelPath);
+    this.shape = { width: this.info.cropWidth, height: this.info.cropHeight };
+    this.opening = acquireSession({ modelPath: opts.modelPath, executionProvider: opts.executionProvider, threads: opts.threads, maxInFlight: opts.maxInFlight, log: opts.log }).then(
+      (lease) => {
+        if (this.closed) return void lease.release();
+        this.lease = lease;
+        this.session = lease.session;
+        this.state = 'ready';
+      },
+      (err: unknown) => {
+        this.state = 'failed';
+        // Fail open: the classical fill goes on alone.
+        opts.log?.error({ err: (err as Error).message, model: opts.modelPath }, 'model: cannot load, classical fill only');
+      },
+    );
+  }
+
+  /** Frames of history the model reads: the current one and its oldest reference's age. */
+  get windowFrames(): number {
+    return Math.max(...this.info.refAges) + 1;
+  }
+
+  /** Resolves once the model has loaded or failed to (tests and offline runs that want every frame refined). */
+  ready(): Promise<void> {
+    return this.opening;
+  }
+
+  stats(): ModelStats {
+    return { state: this.state, ...(this.session ? { session: this.session.stats() } : {}), ...this.counters };
+  }
+
+  /**
+   * Adds the model's residual to the classically filled frame `out` (yuv420p, same size as the
+   * frame) inside `holes`. Never rejects: a failed run leaves the classical fill (counted).
+   */
+  async refine(frame: VideoFrame, window: FrameWindow, holes: readonly Hole[], out: Buffer): Promise<void> {
+    this.remember(frame.seq, holes);
+    if (holes.length === 0) return;
+    this.counters.frames++;
+    const session = this.session;
+    if (!session) {
+      this.counters.notReady++;
+      return;
+    }
+    const tiles: { key: string; hole: Hole; tile: Tile }[] = [];
+    for (const hole of holes) planTiles(hole.rect, frame.width, frame.height, this.shape).forEach((tile, k) => tiles.push({ key: `${hole.id}#${k}`, hole, tile }));
+    if (session.busy) {
+      this.counters.skipped++;
+      this.composite(out, frame.width, frame.height, holes, this.stored);
+      return;
+    }
+    const { inputs, job } = this.buildInputs(frame, window, holes, tiles, out);
+    const run = session.run(inputs).then(
+      (outputs) => this.absorb(job, outputs),
+      (err: unknown) => {
+        if (!(err instanceof SessionBusyError)) {
+          this.counters.errors++;
+          this.opts.log?.warn({ err: (err as Error).message }, 'model: run failed, classical fill kept');
+        }
+        return undefined;
+      },
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), this.opts.deadlineMs);
+    });
+    const first = await Promise.race([run, deadline]);
+    clearTimeout(timer);
+    if (first === 'late') this.counters.late++;
+    else if (first) this.counters.fresh++;
+    this.composite(out, frame.width, frame.height, holes, this.stored);
+  }
+
+  /** Applies the last residuals without running the model (the pipeline is behind). */
+  reuse(frame: VideoFrame, holes: readonly Hole[], out: Buffer): void {
+    this.remember(frame.seq, holes);
+    this.composite(out, frame.width, frame.height, holes, this.stored);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.session = undefined;
+    await this.lease?.release();
+  }
+
+  private remember(seq: number, holes: readonly Hole[]): void {
+    this.history.set(seq, holes);
+    const oldest = seq - Math.max(...this.info.refAges) - 1;
+    for (const k of this.history.keys()) if (k < oldest || k > seq) this.history.delete(k);
+  }
+
+  private buildInputs(frame: VideoFrame, window: FrameWindow, holes: readonly Hole[], tiles: { key: string; tile: Tile }[], classicalFrame: Buffer): { inputs: NamedTensors; job: Job } {
+    const { width, height } = frame;
+    const T = this.info.refAges.length;
+    const n = this.shape.width * this.shape.height;
+    const frames = new Float32Array(tiles.length * T * 3 * n);
+    const masks = new Float32Array(tiles.length * T * n);
+    const classical = new Float32Array(tiles.length * 3 * n);
+    // Past frames: the oldest the window holds stands in for ages it does not reach (stream start).
+    const refs = this.info.refAges.map((age) => {
+      const f = age === 0 ? frame : window.at(Math.min(age, window.size - 1));
+      const usable = f && f.width === width && f.height === height ? f : frame;
+      return { frame: usable, holes: usable === frame ? holes : this.history.get(usable.seq) ?? holes };
+    });
+    tiles.forEach(({ tile }, b) => {
+      const box = tileBox(tile, this.shape, width, height);
+      refs.forEach((ref, t) => {
+        sampleCrop(ref.frame.data, width, height, tile, this.shape, frames, (b * T + t) * 3 * n);
+        sampleMask(rasterise(ref.holes, box), box, tile, this.shape, masks, (b * T + t) * n);
+      });
+      sampleCrop(classicalFrame, width, height, tile, this.shape, classical, b * 3 * n);
+    });
+    const dims = [tiles.length, T];
+    return {
+      inputs: {
+        frames: { data: frames, dims: [...dims, 3, this.shape.height, this.shape.width] },
+        masks: { data: masks, dims: [...dims, 1, this.shape.height, this.shape.width] },
+      },
+      job: { keys: tiles.map((t) => t.key), tiles: tiles.map((t) => t.tile), classical },
+    };
+  }
+
+  /** Stores each tile's residual, blended with the previous one of the same tile where it did not move. */
+  private absorb(job: Job, outputs: NamedTensors): true {
+    const fill = outputs.fill!.data;
+    const overlay = outputs.overlay!.data;
+    const n = this.shape.width * this.shape.height;
+    const a = this.opts.smoothing;
+    job.keys.forEach((key, b) => {
+      const residual = new Float32Array(3 * n);
+      for (let i = 0; i < 3 * n; i++) residual[i] = fill[b * 3 * n + i]! - job.classical[b * 3 * n + i]!;
+      const prev = this.stored.get(key);
+      if (prev && sameTile(prev.tile, job.tiles[b]!) && a < 1) {
+        for (let i = 0; i < 3 * n; i++) residual[i] = a * residual[i]! + (1 - a) * prev.residual[i]!;
+      }
+      this.stored.set(key, { tile: job.tiles[b]!, residual, overlay: overlay.slice(b * n, (b + 1) * n) });
+    });
+    return true;
+  }
+
+  /** Adds the stored residuals of each hole's tiles to `out` under the hole, feathered at its edge. */
+  private composite(out: Buffer, width: number, height: number, holes: readonly Hole[], results: Results): void {
+    for (const hole of holes) {
+      const tiles: TileResult[] = [];
+      for (let k = 0; ; k++) {
+        const r = results.get(`${hole.id}#${k}`);
+        if (!r) break;
+        tiles.push(r);
+      }
+      if (tiles.length === 0) continue;
+      const planned = planTiles(hole.rect, width, height, this.shape);
+      // A residual is only meaningful where it was computed: the hole must still be tiled the same way.
+      if (planned.length !== tiles.length || !planned.every((t, k) => sameTile(t, tiles[k]!.tile))) continue;
+      compositeHole(out, width, height, hole, tiles, this.shape, this.opts.senseThreshold);
+    }
+  }
+}
+
+/** 0/1 raster of the holes over `box`. */
+function rasterise(holes: readonly Hole[], box: Box): Uint8Array {
+  const m = new Uint8Array(box.width * box.height);
+  for (const { rect, mask } of holes) {
+    const x0 = Math.max(box.x, rect.x), x1 = Math.min(box.x + box.width, rect.x + rect.width);
+    const y0 = Math.max(box.y, rect.y), y1 = Math.min(box.y + box.height, rect.y + rect.height);
+    for (let y = y0; y < y1; y++) {
+      for (let x = x0; x < x1; x++) if (mask[(y - rect.y) * rect.width + x - rect.x]) m[(y - box.y) * box.width + x - box.x] = 1;
+    }
+  }
+  return m;
+}
+
+/** Residual of plane `c` at frame position (u, v), blended over the tiles that cover it (tent weights at tile seams). */
+function residualAt(tiles: readonly TileResult[], shape: CropShape, c: number, u: number, v: number, field: 'residual' | 'overlay' = 'residual'): number {
+  let sum = 0, wsum = 0;
+  const n = shape.width * shape.height;
+  for (const t of tiles) {
+    const mx = (u - t.tile.x0) * t.tile.scale;
+    const my = (v - t.tile.y0) * t.tile.scale;
+    if (mx < 0 || my < 0 || mx > shape.width || my > shape.height) continue;
+    const w = Math.max(0.05, Math.min(1, mx / 8, (shape.width - mx) / 8));
+    sum += w * bilinear(t[field], c * n, shape.width, shape.height, mx, my);
+    wsum += w;
+  }
+  return wsum ? sum / wsum : 0;
+}
+
+/**
+ * Feathering: a pixel of the hole takes the full residual when its 3x3 neighbourhood is all hole,
+ * about half on a straight edge, little in a corner, so the seam with untouched pixels stays soft.
+ */
+function featherWeights(hole: Hole): Float32Array {
+  const { width: w, height: h } = hole.rect;
+  const out = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      if (!hole.mask[y * w + x]) continue;
+      let k = 0;
+      for (let dy = -1; dy <= 1; dy++) {
+        for (let dx = -1; dx <= 1; dx++) {
+          const yy = y + dy, xx = x + dx;
+          if (yy >= 0 && xx >= 0 && yy < h && xx < w && hole.mask[yy * w + xx]) k++;
+        }
+      }
+      out[y * w + x] = Math.min(1, Math.max(0, (k / 9 - 1 / 3) * 1.5));
+    }
+  }
+  return out;
+}
+
+function compositeHole(out: Buffer, width: number, height: number, hole: Hole, tiles: readonly TileResult[], shape: CropShape, senseThreshold: number): void {
+  const { x: rx, y: ry, width: rw, height: rh } = hole.rect;
+  const feather = featherWeights(hole);
+  const cw = width >> 1, ch = height >> 1;
+  const uOff = width * height, vOff = uOff + cw * ch;
+  // Pixels the mask head is sure about but the detector left out are replaced outright.
+  const weight = (x: number, y: number): number => {
+    const f = feather[(y - ry) * rw + x - rx]!;
+    if (f > 0 || senseThreshold <= 0) return f;
+    return residualAt(tiles, shape, 0, x + 0.5, y + 0.5, 'overlay') > senseThreshold ? 1 : 0;
+  };
+  for (let y = Math.max(0, ry); y < Math.min(height, ry + rh); y++) {
+    for (let x = Math.max(0, rx); x < Math.min(width, rx + rw); x++) {
+      const w = weight(x, y);
+      if (w <= 0) continue;
+      const i = y * width + x;
+      out[i] = clampByte(out[i]! + w * residualAt(tiles, shape, 0, x + 0.5, y + 0.5));
+    }
+  }
+  const cx0 = Math.max(0, rx >> 1), cx1 = Math.min(cw, (rx + rw + 1) >> 1);
+  const cy0 = Math.max(0, ry >> 1), cy1 = Math.min(ch, (ry + rh + 1) >> 1);
+  for (let cy = cy0; cy < cy1; cy++) {
+    for (let cx = cx0; cx < cx1; cx++) {
+      let w = 0;
+      for (let dy = 0; dy < 2; dy++) {
+        for (let dx = 0; dx < 2; dx++) {
+          const x = 2 * cx + dx, y = 2 * cy + dy;
+          if (x >= rx && y >= ry && x < rx + rw && y < ry + rh && x < width && y < height) w += weight(x, y) / 4;
+        }
+      }
+      if (w <= 0) continue;
+      const u = 2 * cx + 1, v = 2 * cy + 1;
+      const ci = cy * cw + cx;
+      out[uOff + ci] = clampByte(out[uOff + ci]! + w * residualAt(tiles, shape, 1, u, v));
+      out[vOff + ci] = clampByte(out[vOff + ci]! + w * residualAt(tiles, shape, 2, u, v));
+    }
+  }
+}
