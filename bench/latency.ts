@@ -21,6 +21,7 @@ import { demoGeometry } from '../src/demo/source.js';
 import { FfmpegProcess } from '../src/media/ffmpeg.js';
 import { ClearcastServer } from '../src/server.js';
 import { freePort } from '../src/core/net.js';
+import type { StreamStats } from '../src/stream/pipeline.js';
 import { latencyBenchCommand, percentile, r1, readBarcode, sendPaced } from './barcode.js';
 
 /** Seconds at the start left out of every figure: decoder probing and x264 start-up. */
@@ -65,10 +66,14 @@ interface ModeResult {
   dropped: number;
   degraded: number;
   fpsOut: number;
+  /** Model counters at the end of the run ("-model" modes). */
+  model?: StreamStats['model'];
 }
 
-const MODES = ['passthrough', 'manual', 'auto'] as const;
+const MODES = ['passthrough', 'manual', 'auto', 'manual-model', 'auto-model'] as const;
 type Mode = (typeof MODES)[number];
+/** "-model" modes run the filter with the inpainting model on (pipeline.model, default settings). */
+const filterOf = (mode: Mode) => mode.replace(/-model$/, '') as 'passthrough' | 'manual' | 'auto';
 
 function parseModes(list: string): Mode[] {
   const modes = list.split(',').map((m) => m.trim());
@@ -81,7 +86,7 @@ async function runMode(mode: Mode, o: { seconds: number; width: number; height: 
   const config = defaultsWith({
     server: { httpPort: await freePort(), dataDir: join(PROJECT_ROOT, 'data', 'bench') },
     rtmp: { port: await freePort(), httpFlvPort: await freePort() },
-    pipeline: { filter: mode, regions: { '*': [g.logo, g.subtitles] } },
+    pipeline: { filter: filterOf(mode), regions: { '*': [g.logo, g.subtitles] }, model: { enabled: mode.endsWith('-model') } },
     log: { level: 'warn' },
   });
   const server = new ClearcastServer(config, createLogger('warn'));
@@ -128,6 +133,7 @@ async function runMode(mode: Mode, o: { seconds: number; width: number; height: 
     dropped: stats?.dropped ?? NaN,
     degraded: stats?.degraded ?? NaN,
     fpsOut: stats?.fpsOut ?? NaN,
+    ...(stats?.model ? { model: stats.model } : {}),
   };
 }
 
@@ -151,7 +157,14 @@ async function main(): Promise<void> {
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
   ].join('\n');
-  process.stdout.write(`${table}\n`);
+  const modelRows = results.filter((r) => r.model).map((r) => {
+    const m = r.model!;
+    return `| ${r.mode} | ${m.session?.provider ?? m.state} | ${m.frames} | ${m.fresh} | ${m.late} | ${m.skipped} | ${m.notReady} | ${m.session ? `${r1(m.session.inferenceMs.p50)} / ${r1(m.session.inferenceMs.p99)}` : 'n/a'} |`;
+  });
+  const modelTable = modelRows.length
+    ? ['', 'Inpainting model (counts over the whole run)', '', '| filter | provider | frames offered | fresh | late (reused) | skipped (busy, reused) | before load | inference p50 / p99 ms |', '| --- | --- | --- | --- | --- | --- | --- | --- |', ...modelRows].join('\n')
+    : '';
+  process.stdout.write(`${table}\n${modelTable}\n`);
   mkdirSync(dirname(opts.json), { recursive: true });
   writeFileSync(opts.json, JSON.stringify({ date: new Date().toISOString(), ...opts, results }, null, 2));
 }

@@ -33,10 +33,10 @@ export function planTiles(hole: Rect, frameW: number, frameH: number, shape: Cro
   const ctx = Math.max(CONTEXT_MIN_PX, Math.round(hole.height * CONTEXT_FRAC));
   const boxH = hole.height + 2 * ctx;
   const boxW = hole.width + 2 * ctx;
-  // Shrink until the box's height fits, never below the trained range unless the frame is tiny;
-  // a frame smaller than one crop is magnified so the crop never reads outside it.
-  let scale = Math.min(1, shape.height / boxH, Math.max(MIN_SCALE, shape.width / boxW));
-  scale = Math.max(scale, shape.width / frameW, shape.height / frameH);
+  // Shrink until the box's height fits (its width is tiled), never below the trained range (the
+  // context is cut instead); a frame smaller than one crop is magnified so the crop stays inside it.
+  const fit = Math.min(1, Math.max(MIN_SCALE, shape.height / boxH));
+  const scale = Math.max(fit, shape.width / frameW, shape.height / frameH);
   const tileW = shape.width / scale;
   const tileH = shape.height / scale;
   const cx = hole.x + hole.width / 2;

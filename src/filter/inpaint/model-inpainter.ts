@@ -50,12 +50,24 @@ interface TileResult {
   /** Model fill minus the classical fill, 3 planes at crop resolution. */
   readonly residual: Float32Array;
   readonly overlay: Float32Array;
+  /** The frame it was computed on: residuals of regions long gone are dropped. */
+  readonly seq: number;
 }
+
+interface CachedCrop {
+  readonly seq: number;
+  readonly pixels: Float32Array;
+  readonly mask: Float32Array;
+}
+
+/** Frames after which the residual of a region no longer seen is forgotten. */
+const FORGET_AFTER_FRAMES = 300;
 
 /** Tiles of one job, keyed by hole id and tile index. */
 type Results = Map<string, TileResult>;
 
 interface Job {
+  readonly seq: number;
   readonly keys: string[];
   readonly tiles: Tile[];
   /** The classical fill's crops, to turn the model's fill into a residual. */
@@ -80,6 +92,7 @@ export class ModelInpainter {
   private state: ModelStats['state'] = 'loading';
   private readonly shape: CropShape;
   private readonly stored: Results = new Map();
+  private readonly crops = new Map<string, CachedCrop>();
   /** Holes of recent frames by seq, so reference frames are masked where they had overlays. */
   private readonly history = new Map<number, readonly Hole[]>();
   private counters = { frames: 0, fresh: 0, late: 0, skipped: 0, notReady: 0, errors: 0 };
@@ -126,6 +139,8 @@ export class ModelInpainter {
     this.remember(frame.seq, holes);
     if (holes.length === 0) return;
     this.counters.frames++;
+    // While the weights load, a frame waits no longer than for a result.
+    if (this.state === 'loading') await this.withinDeadline(this.opening);
     const session = this.session;
     if (!session) {
       this.counters.notReady++;
@@ -146,15 +161,10 @@ export class ModelInpainter {
           this.counters.errors++;
           this.opts.log?.warn({ err: (err as Error).message }, 'model: run failed, classical fill kept');
         }
-        return undefined;
+        return false as const;
       },
     );
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<'late'>((resolve) => {
-      timer = setTimeout(() => resolve('late'), this.opts.deadlineMs);
-    });
-    const first = await Promise.race([run, deadline]);
-    clearTimeout(timer);
+    const first = await this.withinDeadline(run);
     if (first === 'late') this.counters.late++;
     else if (first) this.counters.fresh++;
     this.composite(out, frame.width, frame.height, holes, this.stored);
@@ -164,6 +174,19 @@ export class ModelInpainter {
   reuse(frame: VideoFrame, holes: readonly Hole[], out: Buffer): void {
     this.remember(frame.seq, holes);
     this.composite(out, frame.width, frame.height, holes, this.stored);
+  }
+
+  /** The promise's value, or 'late' once deadlineMs has passed (the promise keeps running). */
+  private async withinDeadline<T>(p: Promise<T>): Promise<T | 'late'> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), this.opts.deadlineMs);
+    });
+    try {
+      return await Promise.race([p, deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async close(): Promise<void> {
@@ -194,19 +217,40 @@ export class ModelInpainter {
     tiles.forEach(({ tile }, b) => {
       const box = tileBox(tile, this.shape, width, height);
       refs.forEach((ref, t) => {
-        sampleCrop(ref.frame.data, width, height, tile, this.shape, frames, (b * T + t) * 3 * n);
-        sampleMask(rasterise(ref.holes, box), box, tile, this.shape, masks, (b * T + t) * n);
+        const c = this.cropOf(ref.frame, ref.holes, tile, box);
+        frames.set(c.pixels, (b * T + t) * 3 * n);
+        masks.set(c.mask, (b * T + t) * n);
       });
       sampleCrop(classicalFrame, width, height, tile, this.shape, classical, b * 3 * n);
     });
+    // Crops of frames that dropped out of reach are not needed again.
+    const oldest = frame.seq - this.windowFrames;
+    for (const [key, c] of this.crops) if (c.seq < oldest || c.seq > frame.seq) this.crops.delete(key);
     const dims = [tiles.length, T];
     return {
       inputs: {
         frames: { data: frames, dims: [...dims, 3, this.shape.height, this.shape.width] },
         masks: { data: masks, dims: [...dims, 1, this.shape.height, this.shape.width] },
       },
-      job: { keys: tiles.map((t) => t.key), tiles: tiles.map((t) => t.tile), classical },
+      job: { seq: frame.seq, keys: tiles.map((t) => t.key), tiles: tiles.map((t) => t.tile), classical },
     };
+  }
+
+  /**
+   * A frame's crop and hole mask for a tile, sampled once: a region that stays put is cut from the
+   * same frames at the same place for the next windowFrames frames.
+   */
+  private cropOf(frame: VideoFrame, holes: readonly Hole[], tile: Tile, box: Box): CachedCrop {
+    const key = `${frame.seq}|${tile.x0.toFixed(3)}|${tile.y0.toFixed(3)}|${tile.scale.toFixed(5)}`;
+    let c = this.crops.get(key);
+    if (!c) {
+      const n = this.shape.width * this.shape.height;
+      c = { seq: frame.seq, pixels: new Float32Array(3 * n), mask: new Float32Array(n) };
+      sampleCrop(frame.data, frame.width, frame.height, tile, this.shape, c.pixels, 0);
+      sampleMask(rasterise(holes, box), box, tile, this.shape, c.mask, 0);
+      this.crops.set(key, c);
+    }
+    return c;
   }
 
   /** Stores each tile's residual, blended with the previous one of the same tile where it did not move. */
@@ -222,8 +266,9 @@ export class ModelInpainter {
       if (prev && sameTile(prev.tile, job.tiles[b]!) && a < 1) {
         for (let i = 0; i < 3 * n; i++) residual[i] = a * residual[i]! + (1 - a) * prev.residual[i]!;
       }
-      this.stored.set(key, { tile: job.tiles[b]!, residual, overlay: overlay.slice(b * n, (b + 1) * n) });
+      this.stored.set(key, { tile: job.tiles[b]!, residual, overlay: overlay.slice(b * n, (b + 1) * n), seq: job.seq });
     });
+    for (const [key, r] of this.stored) if (r.seq < job.seq - FORGET_AFTER_FRAMES || r.seq > job.seq) this.stored.delete(key);
     return true;
   }
 
