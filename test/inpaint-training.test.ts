@@ -77,6 +77,7 @@ describe('inpainting model training pipeline (smoke)', () => {
       expect(outputs.fill!.dims).toEqual(shapes.fill);
       expect(maxAbsDiff(outputs.fill!.data, readF32(join(parity, 'fill.f32')))).toBeLessThan(FILL_TOLERANCE);
       expect(maxAbsDiff(outputs.overlay!.data, readF32(join(parity, 'overlay.f32')))).toBeLessThan(OVERLAY_TOLERANCE);
+      expect(maxAbsDiff(outputs.base!.data, readF32(join(parity, 'base.f32')))).toBeLessThan(FILL_TOLERANCE);
     } finally {
       await session.close();
     }

@@ -18,7 +18,7 @@ from model import CROP_H, CROP_W, PUSH_PULL_LEVELS, REF_AGES, T, ExportWrapper, 
 
 OPSET = 17
 INPUTS = ["frames", "masks"]
-OUTPUTS = ["fill", "overlay"]
+OUTPUTS = ["fill", "overlay", "base"]
 
 
 def load_net(ckpt):
@@ -75,9 +75,9 @@ def write_parity(net, folder, batch=2):
     os.makedirs(folder, exist_ok=True)
     frames, masks = example_inputs(batch, 7)
     with torch.no_grad():
-        fill, overlay = ExportWrapper(net)(frames, masks)
+        fill, overlay, base = ExportWrapper(net)(frames, masks)
     spec = {}
-    for name, t in (("frames", frames), ("masks", masks), ("fill", fill), ("overlay", overlay)):
+    for name, t in (("frames", frames), ("masks", masks), ("fill", fill), ("overlay", overlay), ("base", base)):
         arr = t.detach().numpy().astype("<f4")
         arr.tofile(os.path.join(folder, f"{name}.f32"))
         spec[name] = list(arr.shape)

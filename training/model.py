@@ -6,6 +6,7 @@ Contract (also written next to the exported ONNX file, see export.py, and in mod
           masks  [B, T, 1, H, W] float32, 1 = hole (pixels to replace), per frame where known
   outputs fill    [B, 3, H, W] float32 0..255: the completed current frame (whole crop)
           overlay [B, 1, H, W] float32 0..1: the mask head's belief that a pixel is overlay
+          base    [B, 3, H, W] float32 0..255: the in-graph classical fill the residual was added to
 
 The classical base fill (masked push-pull) is computed inside the graph, and the network predicts
 a residual over it: training starts from a sound fill, and training and runtime share one
@@ -164,15 +165,15 @@ class InpaintNet(nn.Module):
 
 
 class ExportWrapper(nn.Module):
-    """What the ONNX file holds: clamped fill and the overlay probability."""
+    """What the ONNX file holds: clamped fill, the overlay probability and the base fill."""
 
     def __init__(self, net):
         super().__init__()
         self.net = net
 
     def forward(self, frames, masks):
-        fill, logit, _, _ = self.net(frames, masks)
-        return fill.clamp(0.0, 255.0), torch.sigmoid(logit)
+        fill, logit, _, base = self.net(frames, masks)
+        return fill.clamp(0.0, 255.0), torch.sigmoid(logit), base
 
 
 def param_count(m):

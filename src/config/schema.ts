@@ -52,6 +52,7 @@ export const configSchema = z.object({
       deadlineMs: z.number().min(0).max(60_000),
       smoothing: z.number().gt(0).max(1),
       senseThreshold: z.number().min(0).max(1),
+      residualOver: z.enum(['model-base', 'classical']),
     }).strict(),
   }).strict().refine((p) => p.degradeAtQueuedFrames <= p.maxQueuedFrames, {
     message: 'must not exceed pipeline.maxQueuedFrames', path: ['degradeAtQueuedFrames'],

@@ -39,7 +39,7 @@ export function createModel(config: Config, env: FilterEnv = {}): ModelInpainter
   try {
     return new ModelInpainter({
       modelPath, executionProvider: m.executionProvider, threads: m.threads, maxInFlight: m.maxInFlight,
-      deadlineMs: env.offline ? OFFLINE_DEADLINE_MS : m.deadlineMs, smoothing: m.smoothing, senseThreshold: m.senseThreshold, log: env.log,
+      deadlineMs: env.offline ? OFFLINE_DEADLINE_MS : m.deadlineMs, smoothing: m.smoothing, senseThreshold: m.senseThreshold, residualOver: m.residualOver, log: env.log,
     });
   } catch (err) {
     env.log?.error({ err: (err as Error).message }, 'model: not usable, classical fill only');

@@ -3,6 +3,9 @@
  * binding occupies its thread for the whole inference, so it lives here and never on the event
  * loop that moves frames. Messages are defined in onnx-protocol.ts.
  */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import type { NamedTensors, WorkerInit, WorkerReply, WorkerRequest } from './onnx-protocol.js';
@@ -23,8 +26,21 @@ async function createSession(provider: string): Promise<ort.InferenceSession> {
   });
 }
 
+/**
+ * onnxruntime-node ships CUDA's provider as a separate download (skipped offline): without its
+ * library the attempt is not made, which also spares the native library's own error print.
+ */
+function missingProviderLibrary(provider: string): string | null {
+  if (provider !== 'cuda' || process.platform !== 'linux') return null;
+  const bin = join(dirname(createRequire(import.meta.url).resolve('onnxruntime-node')), '..', 'bin', 'napi-v6', process.platform, process.arch);
+  const lib = 'libonnxruntime_providers_cuda.so';
+  return existsSync(join(bin, lib)) ? null : `${lib} is not installed beside onnxruntime-node (${bin})`;
+}
+
 async function open(): Promise<ort.InferenceSession | undefined> {
   try {
+    const missing = missingProviderLibrary(init.provider);
+    if (missing) throw new Error(missing);
     const session = await createSession(init.provider);
     post({ type: 'ready', provider: init.provider, fallbackReason: null, inputNames: [...session.inputNames], outputNames: [...session.outputNames] });
     return session;

@@ -9,7 +9,7 @@ import { z } from 'zod';
 const infoSchema = z.object({
   format: z.literal('clearcast-inpaint/1'),
   inputs: z.tuple([z.literal('frames'), z.literal('masks')]),
-  outputs: z.tuple([z.literal('fill'), z.literal('overlay')]),
+  outputs: z.tuple([z.literal('fill'), z.literal('overlay'), z.literal('base')]),
   cropHeight: z.number().int().positive(),
   cropWidth: z.number().int().positive(),
   refAges: z.array(z.number().int().min(0)).min(1).refine((a) => a[0] === 0, 'the first reference must be the current frame (age 0)'),

@@ -26,11 +26,19 @@ export interface ModelInpainterOptions {
   readonly smoothing: number;
   /** Above this overlay probability the model also replaces pixels the detector left (0 = off). */
   readonly senseThreshold: number;
+  /**
+   * What the model's correction is measured against inside the holes: 'model-base' adds
+   * (fill - the model's own in-graph base fill) to our classical fill, so an untrained or unsure
+   * model leaves the classical fill as it is; 'classical' replaces the classical fill by the
+   * model's fill (fill - classical fill). Default 'model-base'.
+   */
+  readonly residualOver?: 'model-base' | 'classical';
   readonly log?: Logger;
 }
 
 export interface ModelStats {
   readonly state: 'loading' | 'ready' | 'failed';
+  /** The worker session's figures: shared by every stream that runs the same model. */
   readonly session?: OnnxSessionStats;
   /** Frames with holes offered to the model. */
   readonly frames: number;
@@ -43,12 +51,16 @@ export interface ModelStats {
   /** ...before the model had loaded, or after it failed to (classical fill only). */
   readonly notReady: number;
   readonly errors: number;
+  /** Model results received (fresh or late): each updates the stored residuals. */
+  readonly results: number;
 }
 
 interface TileResult {
   readonly tile: Tile;
-  /** Model fill minus the classical fill, 3 planes at crop resolution. */
+  /** The correction added inside holes (see residualOver), 3 planes at crop resolution. */
   readonly residual: Float32Array;
+  /** Model fill minus the classical fill: what turns an unfilled (sensed) pixel into the model's fill. */
+  readonly toFill: Float32Array;
   readonly overlay: Float32Array;
   /** The frame it was computed on: residuals of regions long gone are dropped. */
   readonly seq: number;
@@ -81,7 +93,7 @@ const clampByte = (v: number) => (v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v));
  * Refines the classical fill of each hole with the temporal inpainting model (models/README.md):
  * crops around the holes (tiled, scaled to the model's shape) of the current frame and of past
  * frames from the FrameWindow go to an onnxruntime session in a worker thread; what comes back is
- * turned into a residual over the classical fill and composited with a feathered mask. The frame
+ * turned into a correction of the classical fill (residualOver) and composited with a feathered mask. The frame
  * never waits longer than `deadlineMs`: a late or skipped result leaves the previous residual of
  * the same tile in place (counted), and residuals are smoothed between frames against flicker.
  */
@@ -95,7 +107,7 @@ export class ModelInpainter {
   private readonly crops = new Map<string, CachedCrop>();
   /** Holes of recent frames by seq, so reference frames are masked where they had overlays. */
   private readonly history = new Map<number, readonly Hole[]>();
-  private counters = { frames: 0, fresh: 0, late: 0, skipped: 0, notReady: 0, errors: 0 };
+  private counters = { frames: 0, fresh: 0, late: 0, skipped: 0, notReady: 0, errors: 0, results: 0 };
   private closed = false;
   private readonly opening: Promise<void>;
 
@@ -257,16 +269,23 @@ export class ModelInpainter {
   private absorb(job: Job, outputs: NamedTensors): true {
     const fill = outputs.fill!.data;
     const overlay = outputs.overlay!.data;
+    const base = this.opts.residualOver === 'classical' ? job.classical : outputs.base!.data;
+    this.counters.results++;
     const n = this.shape.width * this.shape.height;
     const a = this.opts.smoothing;
     job.keys.forEach((key, b) => {
       const residual = new Float32Array(3 * n);
-      for (let i = 0; i < 3 * n; i++) residual[i] = fill[b * 3 * n + i]! - job.classical[b * 3 * n + i]!;
+      const toFill = new Float32Array(3 * n);
+      for (let i = 0; i < 3 * n; i++) {
+        const k = b * 3 * n + i;
+        residual[i] = fill[k]! - base[k]!;
+        toFill[i] = fill[k]! - job.classical[k]!;
+      }
       const prev = this.stored.get(key);
       if (prev && sameTile(prev.tile, job.tiles[b]!) && a < 1) {
         for (let i = 0; i < 3 * n; i++) residual[i] = a * residual[i]! + (1 - a) * prev.residual[i]!;
       }
-      this.stored.set(key, { tile: job.tiles[b]!, residual, overlay: overlay.slice(b * n, (b + 1) * n), seq: job.seq });
+      this.stored.set(key, { tile: job.tiles[b]!, residual, toFill, overlay: overlay.slice(b * n, (b + 1) * n), seq: job.seq });
     });
     for (const [key, r] of this.stored) if (r.seq < job.seq - FORGET_AFTER_FRAMES || r.seq > job.seq) this.stored.delete(key);
     return true;
@@ -304,7 +323,7 @@ function rasterise(holes: readonly Hole[], box: Box): Uint8Array {
 }
 
 /** Residual of plane `c` at frame position (u, v), blended over the tiles that cover it (tent weights at tile seams). */
-function residualAt(tiles: readonly TileResult[], shape: CropShape, c: number, u: number, v: number, field: 'residual' | 'overlay' = 'residual'): number {
+function residualAt(tiles: readonly TileResult[], shape: CropShape, c: number, u: number, v: number, field: 'residual' | 'toFill' | 'overlay' = 'residual'): number {
   let sum = 0, wsum = 0;
   const n = shape.width * shape.height;
   for (const t of tiles) {
@@ -346,36 +365,42 @@ function compositeHole(out: Buffer, width: number, height: number, hole: Hole, t
   const feather = featherWeights(hole);
   const cw = width >> 1, ch = height >> 1;
   const uOff = width * height, vOff = uOff + cw * ch;
-  // Pixels the mask head is sure about but the detector left out are replaced outright.
+  // Pixels the mask head is sure about but the detector left out are replaced by the model's fill
+  // outright (weight 1, field toFill); the hole's own pixels get the feathered correction.
   const weight = (x: number, y: number): number => {
     const f = feather[(y - ry) * rw + x - rx]!;
     if (f > 0 || senseThreshold <= 0) return f;
-    return residualAt(tiles, shape, 0, x + 0.5, y + 0.5, 'overlay') > senseThreshold ? 1 : 0;
+    return residualAt(tiles, shape, 0, x + 0.5, y + 0.5, 'overlay') > senseThreshold ? -1 : 0;
   };
   for (let y = Math.max(0, ry); y < Math.min(height, ry + rh); y++) {
     for (let x = Math.max(0, rx); x < Math.min(width, rx + rw); x++) {
       const w = weight(x, y);
-      if (w <= 0) continue;
+      if (w === 0) continue;
       const i = y * width + x;
-      out[i] = clampByte(out[i]! + w * residualAt(tiles, shape, 0, x + 0.5, y + 0.5));
+      out[i] = clampByte(out[i]! + (w > 0 ? w * residualAt(tiles, shape, 0, x + 0.5, y + 0.5) : residualAt(tiles, shape, 0, x + 0.5, y + 0.5, 'toFill')));
     }
   }
   const cx0 = Math.max(0, rx >> 1), cx1 = Math.min(cw, (rx + rw + 1) >> 1);
   const cy0 = Math.max(0, ry >> 1), cy1 = Math.min(ch, (ry + rh + 1) >> 1);
   for (let cy = cy0; cy < cy1; cy++) {
     for (let cx = cx0; cx < cx1; cx++) {
-      let w = 0;
+      let w = 0, sensed = 0;
       for (let dy = 0; dy < 2; dy++) {
         for (let dx = 0; dx < 2; dx++) {
           const x = 2 * cx + dx, y = 2 * cy + dy;
-          if (x >= rx && y >= ry && x < rx + rw && y < ry + rh && x < width && y < height) w += weight(x, y) / 4;
+          if (x < rx || y < ry || x >= rx + rw || y >= ry + rh || x >= width || y >= height) continue;
+          const lw = weight(x, y);
+          if (lw > 0) w += lw / 4;
+          else if (lw < 0) sensed++;
         }
       }
-      if (w <= 0) continue;
+      if (w <= 0 && sensed === 0) continue;
       const u = 2 * cx + 1, v = 2 * cy + 1;
       const ci = cy * cw + cx;
-      out[uOff + ci] = clampByte(out[uOff + ci]! + w * residualAt(tiles, shape, 1, u, v));
-      out[vOff + ci] = clampByte(out[vOff + ci]! + w * residualAt(tiles, shape, 2, u, v));
+      const field = w > 0 ? 'residual' : 'toFill';
+      const k = w > 0 ? w : 1;
+      out[uOff + ci] = clampByte(out[uOff + ci]! + k * residualAt(tiles, shape, 1, u, v, field));
+      out[vOff + ci] = clampByte(out[vOff + ci]! + k * residualAt(tiles, shape, 2, u, v, field));
     }
   }
 }
