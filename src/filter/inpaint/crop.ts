@@ -71,24 +71,52 @@ export function bilinear(plane: Uint8Array | Float32Array, offset: number, width
   return (a * (1 - fx) + b * fx) * (1 - fy) + (c * (1 - fx) + d * fx) * fy;
 }
 
+/** Bilinear taps along one axis for every model pixel: the same clamping and arithmetic as bilinear(). */
+interface Taps {
+  readonly i0: Int32Array;
+  readonly i1: Int32Array;
+  readonly f: Float64Array;
+}
+
+function axisTaps(start: number, scale: number, count: number, size: number, origin: number, sub: 1 | 2): Taps {
+  const i0 = new Int32Array(count), i1 = new Int32Array(count), f = new Float64Array(count);
+  for (let j = 0; j < count; j++) {
+    let x = (start + (j + 0.5) / scale) / sub - origin - 0.5;
+    x = x < 0 ? 0 : x > size - 1 ? size - 1 : x;
+    const xi = Math.min(Math.floor(x), size - 2 < 0 ? 0 : size - 2);
+    i0[j] = xi;
+    i1[j] = Math.min(xi + 1, size - 1);
+    f[j] = x - xi;
+  }
+  return { i0, i1, f };
+}
+
+/** One plane's crop through precomputed taps: what bilinear() gives at every model pixel, without per-pixel clamping. */
+function samplePlane(plane: Uint8Array, offset: number, width: number, tx: Taps, ty: Taps, out: Float32Array, at: number, threshold?: number): void {
+  const w = tx.i0.length;
+  for (let i = 0; i < ty.i0.length; i++) {
+    const r0 = offset + ty.i0[i]! * width, r1 = offset + ty.i1[i]! * width, fy = ty.f[i]!;
+    const row = at + i * w;
+    for (let j = 0; j < w; j++) {
+      const x0 = tx.i0[j]!, x1 = tx.i1[j]!, fx = tx.f[j]!;
+      const v = (plane[r0 + x0]! * (1 - fx) + plane[r0 + x1]! * fx) * (1 - fy) + (plane[r1 + x0]! * (1 - fx) + plane[r1 + x1]! * fx) * fy;
+      out[row + j] = threshold === undefined ? v : v > threshold ? 1 : 0;
+    }
+  }
+}
+
 /**
  * Writes a yuv420p frame's crop into `out` at `at` as 3 planes of shape.height x shape.width
  * (Y, U, V byte values as float, chroma upsampled by the same bilinear sampling).
  */
 export function sampleCrop(yuv: Uint8Array, width: number, height: number, tile: Tile, shape: CropShape, out: Float32Array, at: number): void {
   const cw = width >> 1, ch = height >> 1;
-  const uOff = width * height, vOff = uOff + cw * ch;
   const n = shape.width * shape.height;
-  for (let i = 0; i < shape.height; i++) {
-    const v = tile.y0 + (i + 0.5) / tile.scale;
-    for (let j = 0; j < shape.width; j++) {
-      const u = tile.x0 + (j + 0.5) / tile.scale;
-      const k = at + i * shape.width + j;
-      out[k] = bilinear(yuv, 0, width, height, u, v);
-      out[k + n] = bilinear(yuv, uOff, cw, ch, u / 2, v / 2);
-      out[k + 2 * n] = bilinear(yuv, vOff, cw, ch, u / 2, v / 2);
-    }
-  }
+  const lx = axisTaps(tile.x0, tile.scale, shape.width, width, 0, 1), ly = axisTaps(tile.y0, tile.scale, shape.height, height, 0, 1);
+  const cx = axisTaps(tile.x0, tile.scale, shape.width, cw, 0, 2), cy = axisTaps(tile.y0, tile.scale, shape.height, ch, 0, 2);
+  samplePlane(yuv, 0, width, lx, ly, out, at);
+  samplePlane(yuv, width * height, cw, cx, cy, out, at + n);
+  samplePlane(yuv, width * height + cw * ch, cw, cx, cy, out, at + 2 * n);
 }
 
 /** A frame-aligned box of a larger picture: where a local raster sits in the frame. */
@@ -105,13 +133,9 @@ export interface Box {
  * every tap (tileBox) so that clamping happens only where the box meets the frame's edge.
  */
 export function sampleMask(mask: Uint8Array, box: Box, tile: Tile, shape: CropShape, out: Float32Array, at: number): void {
-  for (let i = 0; i < shape.height; i++) {
-    const v = tile.y0 + (i + 0.5) / tile.scale - box.y;
-    for (let j = 0; j < shape.width; j++) {
-      const u = tile.x0 + (j + 0.5) / tile.scale - box.x;
-      out[at + i * shape.width + j] = bilinear(mask, 0, box.width, box.height, u, v) > 0.001 ? 1 : 0;
-    }
-  }
+  const tx = axisTaps(tile.x0, tile.scale, shape.width, box.width, box.x, 1);
+  const ty = axisTaps(tile.y0, tile.scale, shape.height, box.height, box.y, 1);
+  samplePlane(mask, 0, box.width, tx, ty, out, at, 0.001);
 }
 
 /** The frame pixels a tile's bilinear taps can reach, with a margin, clipped to the frame. */

@@ -66,6 +66,20 @@ interface TileResult {
   readonly seq: number;
 }
 
+/** A hole's residual at frame resolution, valid for the tile results it was made from. */
+interface ResidualMaps {
+  readonly tiles: readonly TileResult[];
+  readonly rect: Rect;
+  readonly y: Float32Array;
+  readonly u: Float32Array;
+  readonly v: Float32Array;
+  /** Chroma footprint of the rect: origin and size in chroma samples. */
+  readonly cx0: number;
+  readonly cy0: number;
+  readonly cw: number;
+  readonly ch: number;
+}
+
 interface CachedCrop {
   readonly seq: number;
   readonly pixels: Float32Array;
@@ -105,6 +119,7 @@ export class ModelInpainter {
   private readonly shape: CropShape;
   private readonly stored: Results = new Map();
   private readonly crops = new Map<string, CachedCrop>();
+  private readonly maps = new Map<string, ResidualMaps>();
   /** Holes of recent frames by seq, so reference frames are masked where they had overlays. */
   private readonly history = new Map<number, readonly Hole[]>();
   private counters = { frames: 0, fresh: 0, late: 0, skipped: 0, notReady: 0, errors: 0, results: 0 };
@@ -219,7 +234,9 @@ export class ModelInpainter {
     const n = this.shape.width * this.shape.height;
     const frames = new Float32Array(tiles.length * T * 3 * n);
     const masks = new Float32Array(tiles.length * T * n);
-    const classical = new Float32Array(tiles.length * 3 * n);
+    // The classical fill's crops are only needed to replace it (residualOver 'classical') or to fill sensed pixels.
+    const needClassical = this.opts.residualOver === 'classical' || this.opts.senseThreshold > 0;
+    const classical = new Float32Array(needClassical ? tiles.length * 3 * n : 0);
     // Past frames: the oldest the window holds stands in for ages it does not reach (stream start).
     const refs = this.info.refAges.map((age) => {
       const f = age === 0 ? frame : window.at(Math.min(age, window.size - 1));
@@ -233,7 +250,7 @@ export class ModelInpainter {
         frames.set(c.pixels, (b * T + t) * 3 * n);
         masks.set(c.mask, (b * T + t) * n);
       });
-      sampleCrop(classicalFrame, width, height, tile, this.shape, classical, b * 3 * n);
+      if (needClassical) sampleCrop(classicalFrame, width, height, tile, this.shape, classical, b * 3 * n);
     });
     // Crops of frames that dropped out of reach are not needed again.
     const oldest = frame.seq - this.windowFrames;
@@ -275,12 +292,9 @@ export class ModelInpainter {
     const a = this.opts.smoothing;
     job.keys.forEach((key, b) => {
       const residual = new Float32Array(3 * n);
-      const toFill = new Float32Array(3 * n);
-      for (let i = 0; i < 3 * n; i++) {
-        const k = b * 3 * n + i;
-        residual[i] = fill[k]! - base[k]!;
-        toFill[i] = fill[k]! - job.classical[k]!;
-      }
+      const toFill = new Float32Array(job.classical.length ? 3 * n : 0);
+      for (let i = 0; i < 3 * n; i++) residual[i] = fill[b * 3 * n + i]! - base[b * 3 * n + i]!;
+      for (let i = 0; i < toFill.length; i++) toFill[i] = fill[b * 3 * n + i]! - job.classical[b * 3 * n + i]!;
       const prev = this.stored.get(key);
       if (prev && sameTile(prev.tile, job.tiles[b]!) && a < 1) {
         for (let i = 0; i < 3 * n; i++) residual[i] = a * residual[i]! + (1 - a) * prev.residual[i]!;
@@ -304,8 +318,36 @@ export class ModelInpainter {
       const planned = planTiles(hole.rect, width, height, this.shape);
       // A residual is only meaningful where it was computed: the hole must still be tiled the same way.
       if (planned.length !== tiles.length || !planned.every((t, k) => sameTile(t, tiles[k]!.tile))) continue;
-      compositeHole(out, width, height, hole, tiles, this.shape, this.opts.senseThreshold);
+      const maps = this.mapsFor(hole, tiles, width, height);
+      compositeHole(out, width, height, hole, maps, tiles, this.shape, this.opts.senseThreshold);
     }
+    for (const id of this.maps.keys()) if (!this.stored.has(`${id}#0`)) this.maps.delete(id);
+  }
+
+  /**
+   * The residual of a hole upsampled to frame resolution (luma over the rect, chroma over its
+   * footprint), blended across tile seams: computed once per model result, then each frame only
+   * adds it under the feathered mask.
+   */
+  private mapsFor(hole: Hole, tiles: readonly TileResult[], width: number, height: number): ResidualMaps {
+    const cached = this.maps.get(hole.id);
+    const r = hole.rect;
+    if (cached && cached.tiles.length === tiles.length && cached.tiles.every((t, k) => t === tiles[k]) && cached.rect.x === r.x && cached.rect.y === r.y && cached.rect.width === r.width && cached.rect.height === r.height) return cached;
+    const y = new Float32Array(r.width * r.height);
+    for (let j = 0; j < r.height; j++) for (let i = 0; i < r.width; i++) y[j * r.width + i] = residualAt(tiles, this.shape, 0, r.x + i + 0.5, r.y + j + 0.5);
+    const cx0 = r.x >> 1, cy0 = r.y >> 1;
+    const cw = Math.min(width >> 1, (r.x + r.width + 1) >> 1) - cx0, ch = Math.min(height >> 1, (r.y + r.height + 1) >> 1) - cy0;
+    const u = new Float32Array(Math.max(0, cw * ch)), v = new Float32Array(Math.max(0, cw * ch));
+    for (let j = 0; j < ch; j++) {
+      for (let i = 0; i < cw; i++) {
+        const fx = 2 * (cx0 + i) + 1, fy = 2 * (cy0 + j) + 1;
+        u[j * cw + i] = residualAt(tiles, this.shape, 1, fx, fy);
+        v[j * cw + i] = residualAt(tiles, this.shape, 2, fx, fy);
+      }
+    }
+    const maps: ResidualMaps = { tiles: [...tiles], rect: r, y, u, v, cx0, cy0, cw, ch };
+    this.maps.set(hole.id, maps);
+    return maps;
   }
 }
 
@@ -360,47 +402,51 @@ function featherWeights(hole: Hole): Float32Array {
   return out;
 }
 
-function compositeHole(out: Buffer, width: number, height: number, hole: Hole, tiles: readonly TileResult[], shape: CropShape, senseThreshold: number): void {
+function compositeHole(out: Buffer, width: number, height: number, hole: Hole, maps: ResidualMaps, tiles: readonly TileResult[], shape: CropShape, senseThreshold: number): void {
   const { x: rx, y: ry, width: rw, height: rh } = hole.rect;
   const feather = featherWeights(hole);
-  const cw = width >> 1, ch = height >> 1;
-  const uOff = width * height, vOff = uOff + cw * ch;
+  const cw = width >> 1;
+  const uOff = width * height, vOff = uOff + cw * (height >> 1);
   // Pixels the mask head is sure about but the detector left out are replaced by the model's fill
-  // outright (weight 1, field toFill); the hole's own pixels get the feathered correction.
+  // outright (weight -1 marks them, field toFill); the hole's own pixels get the feathered correction.
   const weight = (x: number, y: number): number => {
     const f = feather[(y - ry) * rw + x - rx]!;
     if (f > 0 || senseThreshold <= 0) return f;
     return residualAt(tiles, shape, 0, x + 0.5, y + 0.5, 'overlay') > senseThreshold ? -1 : 0;
   };
+  const weights = senseThreshold > 0 ? new Float32Array(rw * rh) : feather;
   for (let y = Math.max(0, ry); y < Math.min(height, ry + rh); y++) {
     for (let x = Math.max(0, rx); x < Math.min(width, rx + rw); x++) {
-      const w = weight(x, y);
+      const k = (y - ry) * rw + x - rx;
+      const w = senseThreshold > 0 ? (weights[k] = weight(x, y)) : feather[k]!;
       if (w === 0) continue;
       const i = y * width + x;
-      out[i] = clampByte(out[i]! + (w > 0 ? w * residualAt(tiles, shape, 0, x + 0.5, y + 0.5) : residualAt(tiles, shape, 0, x + 0.5, y + 0.5, 'toFill')));
+      out[i] = clampByte(out[i]! + (w > 0 ? w * maps.y[k]! : residualAt(tiles, shape, 0, x + 0.5, y + 0.5, 'toFill')));
     }
   }
-  const cx0 = Math.max(0, rx >> 1), cx1 = Math.min(cw, (rx + rw + 1) >> 1);
-  const cy0 = Math.max(0, ry >> 1), cy1 = Math.min(ch, (ry + rh + 1) >> 1);
-  for (let cy = cy0; cy < cy1; cy++) {
-    for (let cx = cx0; cx < cx1; cx++) {
+  for (let j = 0; j < maps.ch; j++) {
+    const cy = maps.cy0 + j;
+    for (let i = 0; i < maps.cw; i++) {
+      const cx = maps.cx0 + i;
       let w = 0, sensed = 0;
       for (let dy = 0; dy < 2; dy++) {
         for (let dx = 0; dx < 2; dx++) {
           const x = 2 * cx + dx, y = 2 * cy + dy;
           if (x < rx || y < ry || x >= rx + rw || y >= ry + rh || x >= width || y >= height) continue;
-          const lw = weight(x, y);
+          const lw = weights[(y - ry) * rw + x - rx]!;
           if (lw > 0) w += lw / 4;
           else if (lw < 0) sensed++;
         }
       }
       if (w <= 0 && sensed === 0) continue;
-      const u = 2 * cx + 1, v = 2 * cy + 1;
       const ci = cy * cw + cx;
-      const field = w > 0 ? 'residual' : 'toFill';
-      const k = w > 0 ? w : 1;
-      out[uOff + ci] = clampByte(out[uOff + ci]! + k * residualAt(tiles, shape, 1, u, v, field));
-      out[vOff + ci] = clampByte(out[vOff + ci]! + k * residualAt(tiles, shape, 2, u, v, field));
+      if (w > 0) {
+        out[uOff + ci] = clampByte(out[uOff + ci]! + w * maps.u[j * maps.cw + i]!);
+        out[vOff + ci] = clampByte(out[vOff + ci]! + w * maps.v[j * maps.cw + i]!);
+      } else {
+        out[uOff + ci] = clampByte(out[uOff + ci]! + residualAt(tiles, shape, 1, 2 * cx + 1, 2 * cy + 1, 'toFill'));
+        out[vOff + ci] = clampByte(out[vOff + ci]! + residualAt(tiles, shape, 2, 2 * cx + 1, 2 * cy + 1, 'toFill'));
+      }
     }
   }
 }
