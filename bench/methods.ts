@@ -86,9 +86,14 @@ class TrueMaskFilter implements Filter {
   }
 }
 
-/** The committed inpainting model (models/sttn-inpaint.onnx) with the default settings, waiting for every frame as offline runs do. */
-function benchModel() {
-  const model = createModel(defaultsWith({ pipeline: { model: { enabled: true } } }), { offline: true });
+/**
+ * The committed inpainting model (models/sttn-inpaint.onnx) with the default pipeline.model
+ * settings, waiting for every frame as offline runs do. CLEARCAST_BENCH_MODEL (JSON) overrides
+ * settings for experiments, e.g. '{"residualOver":"classical"}'; `sensing` turns the mask head on.
+ */
+function benchModel(sensing = false) {
+  const over = JSON.parse(process.env.CLEARCAST_BENCH_MODEL ?? '{}') as Record<string, unknown>;
+  const model = createModel(defaultsWith({ pipeline: { model: { enabled: true, ...(sensing ? { senseThreshold: 0.5 } : {}), ...over } } }), { offline: true });
   if (!model) throw new Error('the inpainting model could not be created (models/sttn-inpaint.onnx and its .json)');
   return model;
 }
@@ -251,6 +256,7 @@ export const METHODS: readonly Method[] = [
   clearcast('clearcast-truemask', 'Clearcast classical fill', 'true mask', (clip) => new TrueMaskFilter(new AutoFilter({ subtitles: false }), clip)),
   clearcast('clearcast-truemask-model', 'Clearcast true mask + model', 'true mask', (clip) => new TrueMaskFilter(new AutoFilter({ subtitles: false, model: benchModel() }), clip)),
   clearcast('clearcast-auto-model', 'Clearcast mask-free + model', 'nothing', (clip) => new DetectionScore(new AutoFilter({ model: benchModel() }), clip)),
+  clearcast('clearcast-auto-model-sense', 'Clearcast mask-free + model (mask head 0.5)', 'nothing', (clip) => new DetectionScore(new AutoFilter({ model: benchModel(true) }), clip)),
 ];
 
 /** Rows the table shows but cannot fill yet. */

@@ -82,9 +82,12 @@ class Sampler:
     """Draws batches of windows: each item is K consecutive target frames (for the temporal
     consistency loss) of one crop, each with its REF_AGES window."""
 
-    def __init__(self, clips, seed=0, k=2):
+    def __init__(self, clips, seed=0, k=2, min_texture=0.0):
         self.clips = clips
         self.k = k
+        # Crops whose clean picture is smoother than this (mean absolute luma gradient, levels) are
+        # mostly redrawn: any interpolation fills them, and they teach the fill nothing.
+        self.min_texture = min_texture
         self.rng = np.random.default_rng(seed)
         torch.manual_seed(seed)
 
@@ -145,6 +148,11 @@ class Sampler:
             given = [w["true_holes"] for w in wins]
         for w, g in zip(wins, given):
             w["given"] = g
+        if self.min_texture > 0 and rng.random() < 0.8:
+            y = wins[0]["clean"][0]
+            texture = ((y[:, 1:] - y[:, :-1]).abs().mean() + (y[1:] - y[:-1]).abs().mean()) / 2
+            if texture < self.min_texture:
+                return self.item()
         return wins
 
     def batch(self, n):

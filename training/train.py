@@ -89,6 +89,7 @@ def main():
     ap.add_argument("--eval-every", type=int, default=200)
     ap.add_argument("--ckpt-every", type=int, default=100)
     ap.add_argument("--log-every", type=int, default=20)
+    ap.add_argument("--min-texture", type=float, default=2.5, help="mostly skip crops smoother than this (mean |luma gradient|)")
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
 
@@ -114,7 +115,7 @@ def main():
         state = ck["state"]
         print(f"resumed at step {state['step']}, {state['elapsed_s'] / 60:.1f} min spent", flush=True)
     state["runs"] += 1
-    sampler = Sampler(train_clips, seed=args.seed * 1000 + state["step"])
+    sampler = Sampler(train_clips, seed=args.seed * 1000 + state["step"], min_texture=args.min_texture)
     val_batch = {k: v.to(device) for k, v in Sampler(val_clips, seed=12345).batch(args.val_items).items()}
     budget_s = args.budget_min * 60
     log = open(log_path, "a")
@@ -127,7 +128,7 @@ def main():
         torch.save(dict(model=net.state_dict(), opt=opt.state_dict(), state=state), path + ".tmp")
         os.replace(path + ".tmp", path)
 
-    write(dict(event="start", step=state["step"], params=param_count(net), device=str(device), threads=args.threads, clips=len(train_clips), budget_min=args.budget_min))
+    write(dict(event="start", step=state["step"], params=param_count(net), device=str(device), threads=args.threads, clips=len(train_clips), budget_min=args.budget_min, min_texture=args.min_texture))
     run_start = time.time() - state["elapsed_s"]
     acc = {}
     while state["elapsed_s"] < budget_s and state["step"] < args.max_steps:
