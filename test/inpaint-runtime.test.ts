@@ -143,7 +143,9 @@ describe('ModelInpainter with the committed model', () => {
       return { a: a.data, b: b.data };
     };
     const first = await step(0);
-    expect(model.stats().late).toBe(1);
+    // Not waited for: either its run missed the (zero) deadline or the shared worker was still busy.
+    expect(model.stats().late + model.stats().skipped).toBe(1);
+    expect(model.stats().fresh).toBe(0);
     expect(Buffer.compare(first.a, first.b)).toBe(0);
     // Let the late run land, then the next frame applies that residual without waiting.
     for (let i = 0; i < 400 && model.stats().results < 1; i++) await new Promise((r) => setTimeout(r, 25));
