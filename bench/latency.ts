@@ -20,6 +20,7 @@ import { PROJECT_ROOT } from '../src/core/paths.js';
 import { demoGeometry } from '../src/demo/source.js';
 import { ClearcastServer } from '../src/server.js';
 import { freePort } from '../src/core/net.js';
+import type { StreamStats } from '../src/stream/pipeline.js';
 import { barcodePublisher, barcodeReceiver, latencyBenchCommand, percentile, r1, sendPaced } from './barcode.js';
 
 /** Seconds at the start left out of every figure: decoder probing and x264 start-up. */
@@ -39,16 +40,19 @@ interface ModeResult {
   dropped: number;
   degraded: number;
   fpsOut: number;
+  /** Model counters at the end of the run ("-model" modes). */
+  model?: StreamStats['model'];
 }
 
 const MODES = ['passthrough', 'manual', 'auto'] as const;
-/** The same filters with the temporal fill off (pipeline.temporalFill: false): its cost, same run. */
-const SPATIAL_MODES = ['manual-spatial', 'auto-spatial'] as const;
-type Mode = (typeof MODES)[number] | (typeof SPATIAL_MODES)[number];
+/** The same filters with the temporal fill off (pipeline.temporalFill: false) or the inpainting model on (pipeline.model): their cost, same run. */
+const VARIANT_MODES = ['manual-spatial', 'auto-spatial', 'manual-model', 'auto-model'] as const;
+type Mode = (typeof MODES)[number] | (typeof VARIANT_MODES)[number];
+const filterOf = (mode: Mode) => mode.replace(/-(spatial|model)$/, '') as 'passthrough' | 'manual' | 'auto';
 
 function parseModes(list: string): Mode[] {
   const modes = list.split(',').map((m) => m.trim());
-  const known: readonly string[] = [...MODES, ...SPATIAL_MODES];
+  const known: readonly string[] = [...MODES, ...VARIANT_MODES];
   for (const m of modes) if (!known.includes(m)) throw new InvalidArgumentError(`unknown mode "${m}" (expected ${known.join(', ')})`);
   return modes as Mode[];
 }
@@ -58,7 +62,7 @@ async function runMode(mode: Mode, o: { seconds: number; width: number; height: 
   const config = defaultsWith({
     server: { httpPort: await freePort(), dataDir: join(PROJECT_ROOT, 'data', 'bench') },
     rtmp: { port: await freePort(), httpFlvPort: await freePort() },
-    pipeline: { filter: mode.replace(/-spatial$/, ''), temporalFill: !mode.endsWith('-spatial'), regions: { '*': [g.logo, g.subtitles] } },
+    pipeline: { filter: filterOf(mode), temporalFill: !mode.endsWith('-spatial'), regions: { '*': [g.logo, g.subtitles] }, model: { enabled: mode.endsWith('-model') } },
     log: { level: 'warn' },
   });
   const server = new ClearcastServer(config, createLogger('warn'));
@@ -101,12 +105,13 @@ async function runMode(mode: Mode, o: { seconds: number; width: number; height: 
     dropped: stats?.dropped ?? NaN,
     degraded: stats?.degraded ?? NaN,
     fpsOut: stats?.fpsOut ?? NaN,
+    ...(stats?.model ? { model: stats.model } : {}),
   };
 }
 
 async function main(): Promise<void> {
   const opts = latencyBenchCommand('bench:latency', 30, 'latency.json')
-    .addOption(new Option('--modes <list>', `filters to measure, comma-separated (also ${SPATIAL_MODES.join(', ')}); the first is the baseline of the last column`)
+    .addOption(new Option('--modes <list>', `filters to measure, comma-separated (also ${VARIANT_MODES.join(', ')}); the first is the baseline of the last column`)
       .argParser(parseModes).default([...MODES], MODES.join(',')))
     .parse()
     .opts<{ seconds: number; width: number; height: number; fps: number; json: string; modes: Mode[] }>();
@@ -124,7 +129,14 @@ async function main(): Promise<void> {
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
   ].join('\n');
-  process.stdout.write(`${table}\n`);
+  const modelRows = results.filter((r) => r.model).map((r) => {
+    const m = r.model!;
+    return `| ${r.mode} | ${m.session?.provider ?? m.state} | ${m.frames} | ${m.fresh} | ${m.late} | ${m.skipped} | ${m.notReady} | ${m.session ? `${r1(m.session.inferenceMs.p50)} / ${r1(m.session.inferenceMs.p99)}` : 'n/a'} |`;
+  });
+  const modelTable = modelRows.length
+    ? ['', 'Inpainting model (counts over the whole run)', '', '| filter | provider | frames offered | fresh | late (reused) | skipped (busy, reused) | before load | inference p50 / p99 ms |', '| --- | --- | --- | --- | --- | --- | --- | --- |', ...modelRows].join('\n')
+    : '';
+  process.stdout.write(`${table}\n${modelTable}\n`);
   mkdirSync(dirname(opts.json), { recursive: true });
   writeFileSync(opts.json, JSON.stringify({ date: new Date().toISOString(), ...opts, results }, null, 2));
 }

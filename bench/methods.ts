@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { VideoFrame } from '../src/core/frame.js';
 import { PassThroughFilter, type Filter, type FilterContext, type FilterResult, type Region } from '../src/filter/filter.js';
 import { AutoFilter } from '../src/filter/auto-filter.js';
+import { createModel } from '../src/filter/factory.js';
 import { defaultsWith } from '../src/config/load.js';
 import { ManualRegionFilter } from '../src/filter/manual-region-filter.js';
 import { processFile } from '../src/process/offline.js';
@@ -53,6 +54,48 @@ class TrueRectsFilter implements Filter {
   close(): void | Promise<void> {
     return this.inner.close?.();
   }
+}
+
+/**
+ * The true per-pixel mask of every layer, as manual regions with masks, before each frame: the
+ * fill given exactly what to replace (separates fill quality from detection). The auto filter's
+ * detectors are switched off so only these regions are filled.
+ */
+class TrueMaskFilter implements Filter {
+  readonly name: string;
+  constructor(private readonly inner: AutoFilter, private readonly clip: ClipData) {
+    this.name = `${inner.name}+true-mask`;
+    inner.setControls({ disabledIds: [], exclusions: [], settings: { logos: false, subtitles: false } });
+  }
+  get windowFramesNeeded(): number | undefined {
+    return this.inner.windowFramesNeeded;
+  }
+  process(frame: VideoFrame, ctx: FilterContext): FilterResult | Promise<FilterResult> {
+    const { width } = this.clip.truth;
+    const truth = trueMask(this.clip.alpha[frame.seq]!);
+    const regions: Region[] = (this.clip.truth.rects[frame.seq] ?? []).map((r) => {
+      const mask = new Uint8Array(r.rect.width * r.rect.height);
+      for (let y = 0; y < r.rect.height; y++) for (let x = 0; x < r.rect.width; x++) mask[y * r.rect.width + x] = truth[(r.rect.y + y) * width + r.rect.x + x]!;
+      return { id: `layer${r.layer}`, kind: REGION_KIND[r.kind], rect: r.rect, enabled: true, mask };
+    });
+    this.inner.setRegions(regions);
+    return this.inner.process(frame, ctx);
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
+/**
+ * The committed inpainting model (models/sttn-inpaint.onnx) with the default pipeline.model
+ * settings, waiting for every frame as offline runs do. CLEARCAST_BENCH_MODEL (JSON) overrides
+ * settings for experiments, e.g. '{"residualOver":"classical"}'; `sensing` turns the mask head on.
+ */
+function benchModel(sensing = false) {
+  const over = JSON.parse(process.env.CLEARCAST_BENCH_MODEL ?? '{}') as Record<string, unknown>;
+  const model = createModel(defaultsWith({ pipeline: { model: { enabled: true, ...(sensing ? { senseThreshold: 0.5 } : {}), ...over } } }), { offline: true });
+  if (!model) throw new Error('the inpainting model could not be created (models/sttn-inpaint.onnx and its .json)');
+  return model;
 }
 
 /** Pixel counts of a detected mask against a true one. */
@@ -115,6 +158,9 @@ class DetectionScore implements Filter {
   private nIn = 0;
   constructor(private readonly inner: AutoFilter, private readonly clip: ClipData) {
     this.name = inner.name;
+  }
+  get windowFramesNeeded(): number | undefined {
+    return this.inner.windowFramesNeeded;
   }
   async process(frame: VideoFrame, ctx: FilterContext): Promise<FilterResult> {
     const result = await this.inner.process(frame, ctx);
@@ -221,6 +267,10 @@ export const METHODS: readonly Method[] = [
   clearcast('clearcast-manual', 'Clearcast manual-region', 'true rects', (clip) => new TrueRectsFilter(new ManualRegionFilter([], { temporal: TEMPORAL }), clip.truth.rects)),
   clearcast('clearcast-auto-spatial', 'Clearcast mask-free, spatial fill only', 'nothing', (clip) => new DetectionScore(new AutoFilter(), clip)),
   clearcast('clearcast-auto', 'Clearcast mask-free (detectors)', 'nothing', (clip) => new DetectionScore(new AutoFilter({ temporal: TEMPORAL }), clip)),
+  clearcast('clearcast-truemask', 'Clearcast classical fill', 'true mask', (clip) => new TrueMaskFilter(new AutoFilter({ subtitles: false, ticker: false, temporal: TEMPORAL }), clip)),
+  clearcast('clearcast-truemask-model', 'Clearcast true mask + model', 'true mask', (clip) => new TrueMaskFilter(new AutoFilter({ subtitles: false, ticker: false, temporal: TEMPORAL, model: benchModel() }), clip)),
+  clearcast('clearcast-auto-model', 'Clearcast mask-free + model', 'nothing', (clip) => new DetectionScore(new AutoFilter({ temporal: TEMPORAL, model: benchModel() }), clip)),
+  clearcast('clearcast-auto-model-sense', 'Clearcast mask-free + model (mask head 0.5)', 'nothing', (clip) => new DetectionScore(new AutoFilter({ temporal: TEMPORAL, model: benchModel(true) }), clip)),
 ];
 
 /** Rows the table shows but cannot fill yet. */

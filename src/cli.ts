@@ -112,7 +112,7 @@ async function processCommand(input: string, flags: CommonFlags & { output: stri
   if (flags.filter) pipeline.filter = flags.filter;
   if (rects.length) pipeline.regions = { '*': rects };
   const config = configFrom(flags, { pipeline });
-  const filter = createFilter(config, '*');
+  const filter = createFilter(config, '*', { offline: true });
   const { SingleBar, Presets } = await import('cli-progress');
   const bar = process.stderr.isTTY ? new SingleBar({ format: 'processing [{bar}] {percentage}% | {value}/{total} frames | ETA {eta_formatted}', stream: process.stderr }, Presets.shades_classic) : undefined;
   let barStarted = false;

@@ -56,6 +56,17 @@ export const configSchema = z.object({
       maxColumns: z.number().int().min(64).max(3840),
       rememberS: z.number().min(0).max(3600),
     }).strict(),
+    model: z.object({
+      enabled: z.boolean(),
+      path: z.string().min(1),
+      executionProvider: z.enum(['cpu', 'cuda', 'webgpu']),
+      threads: z.number().int().min(1).max(64),
+      maxInFlight: z.number().int().min(1).max(16),
+      deadlineMs: z.number().min(0).max(60_000),
+      smoothing: z.number().gt(0).max(1),
+      senseThreshold: z.number().min(0).max(1),
+      residualOver: z.enum(['model-base', 'classical']),
+    }).strict(),
   }).strict().refine((p) => p.degradeAtQueuedFrames <= p.maxQueuedFrames, {
     message: 'must not exceed pipeline.maxQueuedFrames', path: ['degradeAtQueuedFrames'],
   }),

@@ -56,6 +56,16 @@ export class StreamMetrics {
     gauge('clearcast_fps_out', 'Encoded frames per second.', (s) => s.fpsOut);
     gauge('clearcast_filter_seconds_p50', 'Median filter time per frame over recent frames.', (s) => s.filterMs.p50 / 1000);
     gauge('clearcast_filter_seconds_p99', '99th percentile filter time per frame over recent frames.', (s) => s.filterMs.p99 / 1000);
+    // The inpainting model (pipeline.model), on streams whose filter runs it.
+    counter('clearcast_model_frames_total', 'Frames whose holes were offered to the inpainting model.', (s) => s.model?.frames ?? 0);
+    counter('clearcast_model_fresh_total', 'Frames refined with their own model result.', (s) => s.model?.fresh ?? 0);
+    counter('clearcast_model_late_total', 'Frames whose model result missed the deadline (previous residual reused).', (s) => s.model?.late ?? 0);
+    counter('clearcast_model_skipped_total', 'Frames not sent to the model because its worker was busy (previous residual reused).', (s) => s.model?.skipped ?? 0);
+    counter('clearcast_model_errors_total', 'Model runs that failed (classical fill kept).', (s) => s.model?.errors ?? 0);
+    gauge('clearcast_model_inference_seconds_p50', 'Median model inference time (all tiles of a frame).', (s) => (s.model?.session?.inferenceMs.p50 ?? NaN) / 1000);
+    gauge('clearcast_model_inference_seconds_p99', '99th percentile model inference time.', (s) => (s.model?.session?.inferenceMs.p99 ?? NaN) / 1000);
+    gauge('clearcast_model_provider_fallback', '1 when the configured execution provider could not load and the model runs on CPU.', (s) =>
+      s.model?.session ? (s.model.session.fallbackReason === null ? 0 : 1) : NaN);
     gauge('clearcast_regions_active', 'Enabled regions being removed (manual and detected).', (s) => {
       const filter = streams.get(s.key)?.filter;
       return controls.view(s.key, filter).regions.filter((r) => r.enabled && r.kind !== 'exclusion').length;

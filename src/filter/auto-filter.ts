@@ -9,6 +9,7 @@ import type { DetectionMemory } from './detect/memory.js';
 import { fillRect, FillScratch, planeRect, yuv420pPlanes, type PixelRect, type Plane } from './fill/index.js';
 import type { Filter, FilterContext, FilterControls, FilterResult, FilterSettings, Region } from './filter.js';
 import { TemporalFill, type TemporalOptions, type TimeKnowledge } from './temporal/index.js';
+import { holeFromPixels, type Hole, type ModelInpainter, type ModelStats } from './inpaint/index.js';
 
 /** Extra pixels filled around a detected mask: anti-aliased edges sit just outside what the statistics see. */
 const MASK_GROW_PX = 1;
@@ -19,6 +20,7 @@ const AUTO_SETTLE_FRAMES = 6;
 
 /** A region ready to fill on one frame size: its fill rectangles and its per-pixel luma mask. */
 interface Target {
+  /** The region's id: the model keeps its per-region state (residuals) under it. */
   readonly id: string;
   readonly rects: readonly [PixelRect, PixelRect, PixelRect];
   /** Luma mask over rects[0] (1 = replace), already grown. */
@@ -42,6 +44,8 @@ export interface AutoOverlayOptions {
   /** The caption segmentation model (default models/subtitle-seg.onnx); false: the classical detector only. */
   subtitleModel?: string | false;
   ticker?: Partial<TickerParams> | false;
+  /** The temporal inpainting model refining the fill, when configured (pipeline.model). */
+  model?: ModelInpainter;
 }
 
 /** Operator switches (control plane `settings.set`): detection keeps learning; only removal follows them. */
@@ -89,10 +93,13 @@ export class AutoFilter implements Filter {
   private readonly temporal: TemporalFill | undefined;
   private known: readonly TimeKnowledge[] = [];
 
+  /** The temporal inpainting model refining the fill, when configured (pipeline.model). */
+  private readonly model: ModelInpainter | undefined;
   private readonly memory: AutoFilterOptions['memory'];
 
   constructor(opts: AutoFilterOptions = {}) {
     this.memory = opts.memory;
+    this.model = opts.model;
     const learned = opts.memory?.store.take(opts.memory.key);
     this.detector = learned?.detector ?? new StaticOverlayDetector(opts);
     this.blend = learned?.blend;
@@ -142,6 +149,14 @@ export class AutoFilter implements Filter {
     return this.detector.learning;
   }
 
+  get windowFramesNeeded(): number | undefined {
+    return this.model?.windowFrames;
+  }
+
+  modelStats(): ModelStats | undefined {
+    return this.model?.stats();
+  }
+
   async process(frame: VideoFrame, ctx: FilterContext): Promise<FilterResult> {
     const { width, height } = frame;
     const { frameSize } = yuv420pLayout(width, height);
@@ -174,18 +189,39 @@ export class AutoFilter implements Filter {
     const inPlanes = yuv420pPlanes(frame.data, width, height);
     const keep = this.exclusionMask(width, height);
     const blend = this.blendStats(width, height);
-    const filled = targets.map((t, k) => [0, 1, 2].map((p) => fillRect(workPlanes[p]!, t.rects[p]!, targets.slice(k + 1).map((later) => later.rects[p]!), this.scratch)));
+    const spatial = targets.map((t, k) => [0, 1, 2].map((p) => fillRect(workPlanes[p]!, t.rects[p]!, targets.slice(k + 1).map((later) => later.rects[p]!), this.scratch)));
     // What earlier frames showed replaces the spatial fill where known; de-blending still comes first.
     this.known = this.temporal && !ctx.behind ? this.temporal.apply(frame.data, work, width, height, targets) : [];
+    const holes: Hole[] = [];
     targets.forEach((t, k) => {
       for (let p = 0; p < 3; p++) {
-        if (!filled[k]![p]) continue;
+        if (!spatial[k]![p]) continue;
         const pixels = maskedPixels(t, p === 0 ? 1 : 2, keep, width, workPlanes[p]!.width);
-        if (t.deblend) this.writeDeblended(blend[p]!, t.rects[p]!, pixels, inPlanes[p]!, workPlanes[p]!, outPlanes[p]!);
-        else for (const i of pixels) outPlanes[p]!.data[outPlanes[p]!.offset + i] = workPlanes[p]!.data[workPlanes[p]!.offset + i]!;
+        const filled = t.deblend ? this.writeDeblended(blend[p]!, t.rects[p]!, pixels, inPlanes[p]!, workPlanes[p]!, outPlanes[p]!) : pixels;
+        if (!t.deblend) for (const i of pixels) outPlanes[p]!.data[outPlanes[p]!.offset + i] = workPlanes[p]!.data[workPlanes[p]!.offset + i]!;
+        // Only what was interpolated is the model's to refine: de-blended pixels are recovered and
+        // pixels an earlier frame showed are copied, not guessed.
+        if (p === 0 && this.model) holes.push(holeFromPixels(t.id, t.rects[0]!, this.guessedOnly(t, filled, width), width));
       }
     });
-    return { data: out, degraded: ctx.behind };
+    if (!this.model) return { data: out, degraded: ctx.behind };
+    // Behind: the model (which may wait up to its deadline) is skipped like detection; its last residuals still apply.
+    if (ctx.behind) {
+      this.model.reuse(frame, holes, out);
+      return { data: out, degraded: true };
+    }
+    return this.model.refine(frame, ctx.window, holes, out).then(() => ({ data: out, degraded: false }));
+  }
+
+  /** Of a target's filled luma pixels, those no earlier frame showed (the temporal fill did not copy). */
+  private guessedOnly(t: Target, pixels: readonly number[], width: number): readonly number[] {
+    const known = this.known.find((k) => k.id === t.id);
+    if (!known) return pixels;
+    const r = known.rect, w = r.x1 - r.x0;
+    return pixels.filter((i) => {
+      const y = Math.floor(i / width), x = i - y * width;
+      return !(x >= r.x0 && x < r.x1 && y >= r.y0 && y < r.y1 && known.known[(y - r.y0) * w + x - r.x0]);
+    });
   }
 
   /**
@@ -193,14 +229,17 @@ export class AutoFilter implements Filter {
    * the overlay is translucent enough and the fill elsewhere (opaque core, anti-aliased edge,
    * short evidence).
    */
-  private writeDeblended(moments: PlaneMoments, rect: PixelRect, pixels: readonly number[], input: Plane, fill: Plane, out: Plane): void {
+  private writeDeblended(moments: PlaneMoments, rect: PixelRect, pixels: readonly number[], input: Plane, fill: Plane, out: Plane): number[] {
     moments.addRect(input, rect);
     const slope = this.maps.build(moments, rect, this.scratch) ? regionSlope(moments, this.maps, pixels, this.deblendParams) : undefined;
+    const filled: number[] = [];
     for (const i of pixels) {
       const clean = slope === undefined ? undefined : deblendPixel(moments, this.maps, i, input.data[input.offset + i]!, slope, this.deblendParams);
+      if (clean === undefined) filled.push(i);
       const v = clean ?? fill.data[fill.offset + i]!;
       out.data[out.offset + i] = v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v);
     }
+    return filled;
   }
 
   private blendStats(width: number, height: number): PlaneMoments[] {

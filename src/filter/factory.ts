@@ -1,4 +1,8 @@
+import { isAbsolute, join } from 'node:path';
 import type { Config } from '../config/schema.js';
+import type { Logger } from '../core/log.js';
+import { PROJECT_ROOT } from '../core/paths.js';
+import { ModelInpainter } from './inpaint/index.js';
 import type { Filter, Region } from './filter.js';
 import { PassThroughFilter } from './filter.js';
 import { AutoFilter, type LearnedState } from './auto-filter.js';
@@ -17,16 +21,46 @@ export function configuredRegions(config: Config, key: string): Region[] {
   }));
 }
 
-/** `memory` (per server) lets a republished stream start from what its last publish learned. */
-export function createFilter(config: Config, key: string, memory?: DetectionMemory<LearnedState>): Filter {
+export interface FilterEnv {
+  readonly log?: Logger;
+  /** A file, not a live stream: every frame waits for its model result (frame-exact output). */
+  readonly offline?: boolean;
+  /** Per server: lets a republished stream start from what its last publish learned. */
+  readonly memory?: DetectionMemory<LearnedState>;
+}
+
+/** Offline runs wait this long for a model result: in practice, always. */
+const OFFLINE_DEADLINE_MS = 60_000;
+
+/**
+ * The inpainting model when configured; undefined (classical fill only, with an error logged)
+ * when it is off or its files cannot be read. Its weights load in the background.
+ */
+export function createModel(config: Config, env: FilterEnv = {}): ModelInpainter | undefined {
+  const m = config.pipeline.model;
+  if (!m.enabled) return undefined;
+  const modelPath = isAbsolute(m.path) ? m.path : join(PROJECT_ROOT, m.path);
+  try {
+    return new ModelInpainter({
+      modelPath, executionProvider: m.executionProvider, threads: m.threads, maxInFlight: m.maxInFlight,
+      deadlineMs: env.offline ? OFFLINE_DEADLINE_MS : m.deadlineMs, smoothing: m.smoothing, senseThreshold: m.senseThreshold, residualOver: m.residualOver, log: env.log,
+    });
+  } catch (err) {
+    env.log?.error({ err: (err as Error).message }, 'model: not usable, classical fill only');
+    return undefined;
+  }
+}
+
+export function createFilter(config: Config, key: string, env: FilterEnv = {}): Filter {
   switch (config.pipeline.filter) {
     case 'passthrough':
       return new PassThroughFilter();
     case 'manual':
-      return new ManualRegionFilter(configuredRegions(config, key), { temporal: config.pipeline.temporalFill });
+      return new ManualRegionFilter(configuredRegions(config, key), { temporal: config.pipeline.temporalFill, model: createModel(config, env) });
     case 'auto': {
       const { rememberS, ...detector } = config.pipeline.auto;
-      const filter = new AutoFilter({ ...detector, temporal: config.pipeline.temporalFill, ...(memory && key !== '*' ? { memory: { key, store: memory } } : {}) });
+      const memory = env.memory && key !== '*' ? { memory: { key, store: env.memory } } : {};
+      const filter = new AutoFilter({ ...detector, temporal: config.pipeline.temporalFill, model: createModel(config, env), ...memory });
       filter.setRegions(configuredRegions(config, key));
       return filter;
     }

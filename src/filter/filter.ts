@@ -1,5 +1,6 @@
 import type { Rect, VideoFrame } from '../core/frame.js';
 import type { FrameWindow } from './frame-window.js';
+import type { ModelStats } from './inpaint/model-inpainter.js';
 
 /**
  * A region the filter removes. Manual regions come from config or the control plane; later,
@@ -73,6 +74,10 @@ export interface Filter {
    */
   cancel?(): void;
   close?(): void | Promise<void>;
+  /** Frames of history the filter reads (the stage's window grows to it); absent: whatever is configured. */
+  readonly windowFramesNeeded?: number;
+  /** The inpainting model's counters, when the filter runs one. */
+  modelStats?(): ModelStats | undefined;
 }
 
 /** Leaves every frame untouched: the baseline for latency and quality comparisons. */

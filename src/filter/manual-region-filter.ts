@@ -5,6 +5,7 @@ import { yuv420pPlanes } from './fill/plane.js';
 import { planeRect, sameRect, type PixelRect } from './fill/rect.js';
 import { FillScratch } from './fill/scratch.js';
 import type { Filter, FilterContext, FilterResult, Region } from './filter.js';
+import type { Hole, ModelInpainter, ModelStats } from './inpaint/index.js';
 import { TemporalFill, type TemporalOptions, type TimeKnowledge } from './temporal/index.js';
 
 /** A region resolved against one frame size: its rectangle in Y, U and V. */
@@ -41,6 +42,8 @@ function unchanged(prev: StoredFill | undefined, width: number, height: number, 
 export interface ManualRegionOptions {
   /** Copy back what other frames showed behind the rectangles before interpolating the rest (temporal/). */
   readonly temporal?: boolean | Partial<TemporalOptions>;
+  /** The temporal inpainting model refining the fill, when configured (pipeline.model). */
+  readonly model?: ModelInpainter;
 }
 
 /**
@@ -58,7 +61,10 @@ export class ManualRegionFilter implements Filter {
   /** Per region, the axis-interpolation weight chosen for each plane, and for which rectangles. */
   private readonly choices = new Map<string, { rects: Placed['rects']; weights: number[]; age: number }>();
 
+  private readonly model: ModelInpainter | undefined;
+
   constructor(regions: readonly Region[], opts: ManualRegionOptions = {}) {
+    this.model = opts.model;
     this.setRegions(regions);
     this.temporal = opts.temporal ? new TemporalFill(opts.temporal === true ? {} : opts.temporal) : undefined;
   }
@@ -68,6 +74,18 @@ export class ManualRegionFilter implements Filter {
     return this.known;
   }
 
+  get windowFramesNeeded(): number | undefined {
+    return this.model?.windowFrames;
+  }
+
+  modelStats(): ModelStats | undefined {
+    return this.model?.stats();
+  }
+
+  async close(): Promise<void> {
+    await this.model?.close();
+  }
+
   setRegions(regions: readonly Region[]): void {
     this.regions = [...regions];
     const live = new Set(regions.map((r) => r.id));
@@ -75,7 +93,7 @@ export class ManualRegionFilter implements Filter {
     for (const id of this.choices.keys()) if (!live.has(id)) this.choices.delete(id);
   }
 
-  process(frame: VideoFrame, ctx: FilterContext): FilterResult {
+  process(frame: VideoFrame, ctx: FilterContext): FilterResult | Promise<FilterResult> {
     const { width, height } = frame;
     const placed: Placed[] = [];
     for (const region of this.regions) {
@@ -117,7 +135,20 @@ export class ManualRegionFilter implements Filter {
     // Behind: no time for the memories; they catch up with the camera on the next frame they see.
     if (this.temporal && !ctx.behind) this.known = this.temporal.apply(frame.data, out, width, height, placed);
     for (const { id, rects } of filled) this.store(id, width, height, rects, planes);
-    return { data: out, degraded: reused };
+    if (!this.model) return { data: out, degraded: reused };
+    // The model refines what was interpolated; what an earlier frame showed is exact and stays.
+    const holes: Hole[] = placed.map(({ id, rects: [y] }) => {
+      const rect = { x: y.x0, y: y.y0, width: y.x1 - y.x0, height: y.y1 - y.y0 };
+      const known = this.known.find((k) => k.id === id);
+      const mask = new Uint8Array(rect.width * rect.height).fill(1);
+      if (known) for (let i = 0; i < mask.length; i++) if (known.known[i]) mask[i] = 0;
+      return { id, rect, mask };
+    });
+    if (ctx.behind) {
+      this.model.reuse(frame, holes, out);
+      return { data: out, degraded: reused };
+    }
+    return this.model.refine(frame, ctx.window, holes, out).then(() => ({ data: out, degraded: reused }));
   }
 
   /**

@@ -54,7 +54,7 @@ export class FilterStage {
   private readonly counters = { framesIn: 0, framesOut: 0, dropped: 0, degraded: 0, filterErrors: 0, bypassed: 0 };
 
   constructor(private readonly opts: FilterStageOptions) {
-    this.window = new FrameWindow(opts.windowFrames);
+    this.window = new FrameWindow(Math.max(opts.windowFrames, opts.filter.windowFramesNeeded ?? 1));
     this.guard = new FailOpenGuard({ ...opts.failOpen, log: opts.log });
   }
 

@@ -46,7 +46,7 @@ function audioArgs(output: string, codec: string | undefined): string[] {
  */
 export async function processFile(opts: ProcessFileOptions): Promise<ProcessFileResult> {
   const info = await probeMedia(opts.input);
-  const window = new FrameWindow(opts.windowFrames ?? 8);
+  const window = new FrameWindow(Math.max(opts.windowFrames ?? 8, opts.filter.windowFramesNeeded ?? 1));
   const filterMs = new RecentSamples(100_000);
   const t0 = performance.now();
   let encoder: FfmpegProcess | undefined;

@@ -5,6 +5,7 @@ import { RateMeter, RecentSamples, round1 } from '../core/stats.js';
 import { CleanPublisher } from '../egress/rtmp/clean-publisher.js';
 import type { FailOpenState } from '../filter/fail-open.js';
 import type { Filter } from '../filter/filter.js';
+import type { ModelStats } from '../filter/inpaint/index.js';
 import { FilterStage } from '../filter/stage.js';
 import { FrameDecoder } from '../media/decoder.js';
 import { LiveEncoder } from '../media/encoder.js';
@@ -58,6 +59,8 @@ export interface StreamStats {
   decodeMs: { p50: number; p99: number };
   encodeMs: { p50: number; p99: number };
   audioPackets: number;
+  /** The inpainting model's counters, when the filter runs one. */
+  model?: ModelStats;
   endReason?: string;
 }
 
@@ -381,6 +384,7 @@ export class StreamPipeline {
 
   stats(): StreamStats {
     const s = this.stage.stats();
+    const model = this.stage.filter.modelStats?.();
     return {
       key: this.key,
       state: this.state,
@@ -405,6 +409,7 @@ export class StreamPipeline {
       decodeMs: { p50: round1(this.decodeMs.percentile(50)), p99: round1(this.decodeMs.percentile(99)) },
       encodeMs: { p50: round1(this.encodeMs.percentile(50)), p99: round1(this.encodeMs.percentile(99)) },
       audioPackets: this.audioPackets,
+      ...(model ? { model } : {}),
       ...(this.endReason ? { endReason: this.endReason } : {}),
     };
   }

@@ -64,7 +64,7 @@ export class StreamRegistry {
     const pipeline = new StreamPipeline({
       key: opts.key,
       config: this.config,
-      filter: createFilter(this.config, opts.key, this.learned),
+      filter: createFilter(this.config, opts.key, { log: this.log, memory: this.learned }),
       log: this.log,
       fpsHint: opts.fpsHint,
       videoInput: opts.videoInput,
