@@ -105,7 +105,7 @@ describe('ModelInpainter with the committed model', () => {
     const { width, height } = clip.truth;
     const classical = new ManualRegionFilter([region]);
     const model = inpainter();
-    const refined = new ManualRegionFilter([region], model);
+    const refined = new ManualRegionFilter([region], { model });
     expect(refined.windowFramesNeeded).toBe(16);
     const window = new FrameWindow(16);
     let errModel = 0, errInput = 0;
@@ -133,7 +133,7 @@ describe('ModelInpainter with the committed model', () => {
     const model = inpainter({ deadlineMs: 0, residualOver: 'classical' });
     await model.ready();
     const classical = new ManualRegionFilter([region]);
-    const refined = new ManualRegionFilter([region], model);
+    const refined = new ManualRegionFilter([region], { model });
     const window = new FrameWindow(16);
     const step = async (f: number) => {
       const frame = frameOf(clip.input[f]!, f, width, height);

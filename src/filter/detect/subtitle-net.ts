@@ -7,7 +7,7 @@ import { WorkerOnnxSession, type InferenceRunner } from './onnx-session.js';
 import { captionBands, readBand, workingSize, type Band } from './subtitle-bands.js';
 
 /**
- * Burned-in captions found by a small segmentation net (train/subtitles: trained on the
+ * Burned-in captions found by a small segmentation net (training/subtitles: trained on the
  * synthesiser's captions in many fonts, Latin and CJK, over photos the benchmark never shows).
  * Per frame, because captions change every few seconds: the caption bands are cut at the working
  * resolution, the net gives each pixel the probability that it is caption (glyph, outline, shadow

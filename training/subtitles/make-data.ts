@@ -23,7 +23,7 @@ import { benchCases, findMedia, texturedPhotos } from '../../bench/cases.js';
  * (DejaVu, Liberation, Noto CJK), so a font installed beside them is unseen too.
  *
  * Output: x.u8 (luma) and y.u8 (1 caption, 0 not, 255 outside the band: ignored), n x TH x TW each.
- * Run: npm run build && node dist/train/subtitles/make-data.js --out train/out/subtitles/train --samples 6000
+ * Run: npm run build && node dist/training/subtitles/make-data.js --out training/data/subtitles/train --samples 6000
  */
 const TH = 96;
 const TW = 320;
@@ -163,7 +163,7 @@ async function sample(img: Image, rng: Rng, x: Uint8Array, y: Uint8Array): Promi
 
 async function main(): Promise<void> {
   const opts = new Command()
-    .option('--out <dir>', 'output folder', 'train/out/subtitles/train')
+    .option('--out <dir>', 'output folder', 'training/data/subtitles/train')
     .option('--samples <n>', 'tiles', '6000')
     .option('--seed <n>', 'seed', '1')
     .option('--media <dir>', 'source media (default ../shared/media)')

@@ -9,7 +9,7 @@ Input 'luma' [1,1,H,W] float32 0..255 (H, W multiples of 4), output 'caption' [1
 probability that the pixel is part of a caption (alpha >= 3).
 
 Run with Debian's python (torch 1.13, CPU):
-  nice -n 10 /usr/bin/python3 train/subtitles/train.py --data train/out/subtitles --out models/subtitle-seg.onnx
+  nice -n 10 /usr/bin/python3 training/subtitles/train.py --data training/data/subtitles --out models/subtitle-seg.onnx
 """
 import argparse
 import json
@@ -108,7 +108,7 @@ def export(net, path):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('--data', default='train/out/subtitles')
+    ap.add_argument('--data', default='training/data/subtitles')
     ap.add_argument('--out', default='models/subtitle-seg.onnx')
     ap.add_argument('--steps', type=int, default=800)
     ap.add_argument('--eval-every', type=int, default=100)
