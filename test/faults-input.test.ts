@@ -193,7 +193,7 @@ describe('faults: bad input and a hung filter, beside a healthy stream', () => {
   it('refuses an over-long stream key and a publisher beyond pipeline.maxStreams, by name', async () => {
     const longKey = 'k'.repeat(65);
     const p1 = publish(server.urls.publish(longKey), { width: 320, height: 180, seconds: 5 });
-    await refused(longKey, p1, /is not valid: 1-64 letters/);
+    await refused(longKey, p1, /is not valid: a stream key of 1-64 letters/);
 
     // steady + two more fill maxStreams (3); the next one is refused while they run.
     const fill = [publish(server.urls.publish('fill1'), { width: 320, height: 180, seconds: 30 }), publish(server.urls.publish('fill2'), { width: 320, height: 180, seconds: 30 })];

@@ -38,6 +38,17 @@ describe('FilterStage', () => {
     expect(filter.behindSeen[1]).toBe(true);
   });
 
+  it('lets a cold start queue longer: the first frames wait, later bursts are bounded as usual', async () => {
+    const filter = new ScriptedFilter(5);
+    const stage = new FilterStage({ filter, windowFrames: 4, maxQueued: 3, degradeAt: 2, log, failOpen, startupFrames: 10, startupMaxQueued: 10, onOutput: () => {} });
+    for (let i = 0; i < 10; i++) stage.push(frame(i));
+    await stage.drained();
+    expect(stage.stats().dropped).toBe(0);
+    for (let i = 10; i < 20; i++) stage.push(frame(i));
+    await stage.drained();
+    expect(stage.stats().dropped).toBe(10 - 1 - 3);
+  });
+
   it('fails open: a throwing filter passes the original frame through and is counted', async () => {
     const filter = new ScriptedFilter(0, new Set([1]));
     const outputs = new Map<number, Buffer>();

@@ -11,6 +11,13 @@ export interface FilterStageOptions {
   readonly windowFrames: number;
   /** Frames allowed to wait; beyond it the oldest waiting frame is dropped. */
   readonly maxQueued: number;
+  /**
+   * A stream's first frames meet cold code (the JIT compiling the filter, decoder and x264 starting):
+   * until this many frames have come in, up to `startupMaxQueued` may wait instead of being dropped.
+   * A one-time delay at start rather than a hole in the picture.
+   */
+  readonly startupFrames?: number;
+  readonly startupMaxQueued?: number;
   /** Waiting frames from which the filter is told it is behind (reuse last fill). */
   readonly degradeAt: number;
   readonly log: Logger;
@@ -67,7 +74,9 @@ export class FilterStage {
 
   push(frame: VideoFrame): void {
     this.counters.framesIn++;
-    if (this.queue.length >= this.opts.maxQueued && !this.lossless) {
+    const starting = this.counters.framesIn <= (this.opts.startupFrames ?? 0);
+    const limit = starting ? Math.max(this.opts.maxQueued, this.opts.startupMaxQueued ?? 0) : this.opts.maxQueued;
+    if (this.queue.length >= limit && !this.lossless) {
       this.queue.shift();
       this.counters.dropped++;
     }

@@ -117,6 +117,8 @@ export class StreamPipeline {
   private skippingToKeyframe = false;
   private droppedCompressed = 0;
   private droppedAtEncoder = 0;
+  /** The current encoder has once had fewer than MAX_ENCODER_IN_FLIGHT frames in flight since its first packet. */
+  private encoderCaughtUp = false;
   private framesEncoded = 0;
   private audioPackets = 0;
   private videoPackets = 0;
@@ -136,6 +138,9 @@ export class StreamPipeline {
       filter: opts.filter,
       windowFrames: cfg.pipeline.windowFrames,
       maxQueued: cfg.pipeline.maxQueuedFrames,
+      // As long as x264's own start-up allowance (about a second of frames).
+      startupFrames: MAX_ENCODER_IN_FLIGHT_AT_START,
+      startupMaxQueued: MAX_ENCODER_IN_FLIGHT_AT_START,
       degradeAt: cfg.pipeline.degradeAtQueuedFrames,
       log: this.log,
       onOutput: (frame, data) => this.encode(frame, data),
@@ -287,7 +292,11 @@ export class StreamPipeline {
   private encode(frame: VideoFrame, data: Buffer): void {
     if (!this.encoder || frame.width !== this.width || frame.height !== this.height) this.startEncoder(frame.width, frame.height);
     const enc = this.encoder!;
-    if (enc.inFlight >= (enc.started ? MAX_ENCODER_IN_FLIGHT : MAX_ENCODER_IN_FLIGHT_AT_START)) {
+    // The start-up allowance lasts until x264 has worked off what queued while it started: its first
+    // packet comes with a dozen frames still in flight, and cutting to the steady limit right then
+    // would drop frames that are only waiting out the start.
+    if (enc.started && enc.inFlight < MAX_ENCODER_IN_FLIGHT) this.encoderCaughtUp = true;
+    if (enc.inFlight >= (this.encoderCaughtUp ? MAX_ENCODER_IN_FLIGHT : MAX_ENCODER_IN_FLIGHT_AT_START)) {
       this.droppedAtEncoder++;
       return;
     }
@@ -312,6 +321,7 @@ export class StreamPipeline {
     }
     this.width = width;
     this.height = height;
+    this.encoderCaughtUp = false;
     const cfg = this.opts.config.encoder;
     const hint = this.opts.fpsHint();
     const fps = hint && hint > 0 && hint <= 240 ? hint : cfg.defaultFps;
