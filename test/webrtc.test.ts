@@ -79,7 +79,8 @@ describe('WHIP ingest and WHEP egress (werift clients, real ffmpeg)', () => {
     expect([frame.width, frame.height]).toEqual([W, H]);
     expect(fractionNear(frame.data, W, BOX, RED_Y, 12)).toBeLessThan(0.2);
     // Pts survive the IVF path: the decoder's frames are matched to their arrivals (latency stats exist).
-    expect(pipeline.stats().addedLatencyMs.samples).toBeGreaterThan(5);
+    // (The viewer can hold its 5th frame before the pipeline has booked it, so wait for a few more.)
+    await waitFor('latency samples from matched pts', () => pipeline.stats().addedLatencyMs.samples >= 10 || undefined, 5000);
     await viewer.close();
     expect(await pub.stop(server.urls.http)).toBe(200);
     await waitFor('stream gone', () => !server.registry.has(key));
