@@ -31,7 +31,7 @@ import { PROJECT_ROOT } from '../src/core/paths.js';
 import { demoGeometry } from '../src/demo/source.js';
 import { ClearcastServer } from '../src/server.js';
 import { playerCount } from '../src/rtmp/nms.js';
-import type { StreamPipeline } from '../src/stream/pipeline.js';
+import type { StreamPipeline, StreamStats } from '../src/stream/pipeline.js';
 import { BARCODE_CODES, barcodeFlvReceiver, barcodeFrame, barcodePublisher, percentile, r1 } from './barcode.js';
 
 interface Options {
@@ -51,7 +51,13 @@ interface StreamRun {
   readonly key: string;
   readonly sent: Map<number, number>;
   readonly received: Map<number, number>;
+  /** The stream's pipeline while it runs (at most one live at a time, plus one draining). */
   readonly pipelines: StreamPipeline[];
+  /**
+   * Final stats of pipelines that ended. Only these are kept: holding the ended pipelines themselves
+   * would keep their filters' buffers alive and show up as a leak that the server does not have.
+   */
+  readonly ended: StreamStats[];
   reconnects: number;
   /** Frames sent so far (the next index). */
   next: number;
@@ -134,7 +140,11 @@ async function runStream(server: ClearcastServer, run: StreamRun, o: Options, st
     await publisher.waitExit();
     await waitUntil(() => !server.registry.has(run.key), 15_000);
     const last = run.pipelines.at(-1);
-    if (last) await waitUntil(() => ['ended', 'failed'].includes(last.stats().state), 15_000);
+    if (last) {
+      await waitUntil(() => ['ended', 'failed'].includes(last.stats().state), 15_000);
+      run.ended.push(last.stats());
+      run.pipelines.splice(run.pipelines.indexOf(last), 1);
+    }
     await sleep(1000);
     await receiver.stop();
     run.reconnects++;
@@ -154,7 +164,7 @@ function sample(t0: number, runs: StreamRun[]): Sample {
     const pids = p.childPids();
     return n + rssOf(pids.decoder) + rssOf(pids.encoder);
   }, 0);
-  const stats = all.map((p) => p.stats());
+  const stats = [...runs.flatMap((r) => r.ended), ...all.map((p) => p.stats())];
   const liveStats = live.map((p) => p.stats());
   return {
     atS: Math.round((performance.now() - t0) / 1000),
@@ -242,7 +252,7 @@ async function main(): Promise<void> {
   });
   const server = new ClearcastServer(config, createLogger('warn'));
   await server.start();
-  const runs: StreamRun[] = Array.from({ length: o.streams }, (_, i) => ({ key: `soak${i}`, sent: new Map(), received: new Map(), pipelines: [], reconnects: 0, next: 0, skippedAtPublisher: 0, segmentStarts: [] }));
+  const runs: StreamRun[] = Array.from({ length: o.streams }, (_, i) => ({ key: `soak${i}`, sent: new Map(), received: new Map(), pipelines: [], ended: [], reconnects: 0, next: 0, skippedAtPublisher: 0, segmentStarts: [] }));
   server.registry.onStart((key, pipeline) => runs.find((r) => r.key === key)?.pipelines.push(pipeline));
 
   process.stderr.write(`soak: ${o.streams} streams at ${o.width}x${o.height}@${o.fps}, ${o.minutes} min, reconnect every ${o.reconnectEveryS} s, filter ${o.filter}\n`);
@@ -271,13 +281,11 @@ async function main(): Promise<void> {
     const sent = run.sent.size;
     let received = 0;
     for (const index of run.received.keys()) if (run.sent.has(index)) received++;
-    const drops = run.pipelines.reduce((n, p) => n + p.stats().dropped, 0);
-    const failOpen = run.pipelines.reduce((n, p) => n + p.stats().failOpen.frames, 0);
-    return { key: run.key, sent, received, countedDrops: drops, lost: sent - received - drops, pipelines: run.pipelines.length, failOpenFrames: failOpen, skippedAtPublisher: run.skippedAtPublisher, missing: missingRuns(run), segmentStarts: run.segmentStarts,
-      segments: run.pipelines.map((p) => {
-        const st = p.stats();
-        return { videoPackets: st.videoPackets, framesDecoded: st.framesDecoded, framesEncoded: st.framesEncoded, droppedBy: st.droppedBy, endReason: st.endReason };
-      }) };
+    const segments = [...run.ended, ...run.pipelines.map((p) => p.stats())];
+    const drops = segments.reduce((n, st) => n + st.dropped, 0);
+    const failOpen = segments.reduce((n, st) => n + st.failOpen.frames, 0);
+    return { key: run.key, sent, received, countedDrops: drops, lost: sent - received - drops, pipelines: segments.length, failOpenFrames: failOpen, skippedAtPublisher: run.skippedAtPublisher, missing: missingRuns(run), segmentStarts: run.segmentStarts,
+      segments: segments.map((st) => ({ videoPackets: st.videoPackets, framesDecoded: st.framesDecoded, framesEncoded: st.framesEncoded, droppedBy: st.droppedBy, endReason: st.endReason })) };
   });
   // Memory trend after the first interval (start-up allocations are not a leak).
   const steady = rows.slice(1);

@@ -49,6 +49,29 @@ describe('FilterStage', () => {
     expect(stage.stats().dropped).toBe(10 - 1 - 3);
   });
 
+  it('paces frames by the room downstream; at the end of a stream keeps every one', async () => {
+    const filter = new ScriptedFilter(0);
+    const out: number[] = [];
+    // Downstream takes one frame per release; the test releases them one by one.
+    let release: (() => void) | undefined;
+    let room = 0;
+    const stage = new FilterStage({
+      filter, windowFrames: 4, maxQueued: 3, degradeAt: 2, log, failOpen,
+      onOutput: (f) => { out.push(f.seq); room--; },
+      downstreamRoom: () => (room > 0 ? undefined : new Promise<void>((r) => { release = () => { room++; r(); }; })),
+    });
+    stage.lossless = true;
+    for (let i = 0; i < 10; i++) stage.push(frame(i));
+    for (let released = 0; released < 10; released++) {
+      await new Promise((r) => setTimeout(r, 5));
+      expect(out.length).toBe(released); // nothing goes out without room
+      release!();
+    }
+    await stage.drained();
+    expect(out).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(stage.stats().dropped).toBe(0);
+  });
+
   it('fails open: a throwing filter passes the original frame through and is counted', async () => {
     const filter = new ScriptedFilter(0, new Set([1]));
     const outputs = new Map<number, Buffer>();

@@ -83,6 +83,10 @@ export class ManualRegionFilter implements Filter {
   }
 
   async close(): Promise<void> {
+    // What the stream's frames taught is of no use to the next publish (the camera may have moved).
+    this.temporal?.reset();
+    this.stored.clear();
+    this.choices.clear();
     await this.model?.close();
   }
 

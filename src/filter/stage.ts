@@ -24,6 +24,13 @@ export interface FilterStageOptions {
   readonly onOutput: (frame: VideoFrame, data: Buffer) => void;
   /** Lateness further down (the encoder): it too makes the filter reuse its last fill. */
   readonly downstreamBehind?: () => boolean;
+  /**
+   * The stage waits on this before handing a frame on, so a burst (the decoder catching up after a
+   * stall, the last frames at the end of a stream) is paced by the encoder: frames wait here, in the
+   * bounded queue that drops oldest-first and tells the filter it is behind, instead of overflowing
+   * the encoder. Undefined means there is room now.
+   */
+  readonly downstreamRoom?: () => Promise<void> | undefined;
   /** When a hung or too slow filter is taken out of the path (fail open), and for how long. */
   readonly failOpen: { readonly deadlineMs: number; readonly retryAfterMs: number; readonly maxRetryAfterMs: number };
 }
@@ -99,6 +106,8 @@ export class FilterStage {
         this.window.push(frame);
         const behind = this.queue.length >= this.opts.degradeAt || (this.opts.downstreamBehind?.() ?? false);
         const out = await this.runFilter(frame, behind);
+        const room = this.opts.downstreamRoom?.();
+        if (room) await room;
         this.counters.framesOut++;
         this.opts.onOutput(frame, out);
         // Let decoder output (I/O callbacks) queue up between frames: that is how lateness becomes visible.

@@ -15,12 +15,15 @@ import { inspectFlvTag, SUPPORTED_FLV_VIDEO, type FlvTagInfo } from './flv-tags.
 
 /**
  * Frames handed to x264 and not yet back. From BEHIND on, the filter is told to reuse its last fill
- * (degrade first); from MAX on, frames are dropped (last resort, ~270 ms at 30 fps).
+ * (degrade first); at MAX (~270 ms at 30 fps) the filter stage waits for room, so its own bounded
+ * queue does the dropping, oldest first (last resort).
  */
 const ENCODER_BEHIND_IN_FLIGHT = 3;
 const MAX_ENCODER_IN_FLIGHT = 8;
 /** x264 takes a moment to start; frames meanwhile wait instead of being dropped (about 1 s). */
 const MAX_ENCODER_IN_FLIGHT_AT_START = 30;
+/** The wait for encoder room is bounded: an encoder that takes nothing for this long gets frames dropped at its door. */
+const ENCODER_ROOM_WAIT_MS = 1000;
 /** Arrival times remembered per pts, for latency: ~10 s at 30 fps. */
 const MAX_TRACKED_ARRIVALS = 300;
 /**
@@ -119,6 +122,8 @@ export class StreamPipeline {
   private droppedAtEncoder = 0;
   /** The current encoder has once had fewer than MAX_ENCODER_IN_FLIGHT frames in flight since its first packet. */
   private encoderCaughtUp = false;
+  /** The end-of-stream drain waiting for the encoder to take its next frame. */
+  private encoderRoomWaiters: Array<() => void> = [];
   private framesEncoded = 0;
   private audioPackets = 0;
   private videoPackets = 0;
@@ -145,6 +150,7 @@ export class StreamPipeline {
       log: this.log,
       onOutput: (frame, data) => this.encode(frame, data),
       downstreamBehind: () => (this.encoder?.started ?? false) && this.encoder!.inFlight >= ENCODER_BEHIND_IN_FLIGHT,
+      downstreamRoom: () => this.encoderRoom(),
       failOpen: cfg.pipeline.failOpen,
     });
     this.decoder = new FrameDecoder({
@@ -292,17 +298,42 @@ export class StreamPipeline {
   private encode(frame: VideoFrame, data: Buffer): void {
     if (!this.encoder || frame.width !== this.width || frame.height !== this.height) this.startEncoder(frame.width, frame.height);
     const enc = this.encoder!;
-    // The start-up allowance lasts until x264 has worked off what queued while it started: its first
-    // packet comes with a dozen frames still in flight, and cutting to the steady limit right then
-    // would drop frames that are only waiting out the start.
-    if (enc.started && enc.inFlight < MAX_ENCODER_IN_FLIGHT) this.encoderCaughtUp = true;
-    if (enc.inFlight >= (this.encoderCaughtUp ? MAX_ENCODER_IN_FLIGHT : MAX_ENCODER_IN_FLIGHT_AT_START)) {
+    if (enc.inFlight >= this.encoderLimit(enc)) {
       this.droppedAtEncoder++;
       return;
     }
     for (const tap of this.taps) tap.onFiltered?.(frame, data);
     // A filter may reuse its output buffer for the next frame while this one still sits in the pipe.
     enc.submit(data === frame.data ? data : Buffer.from(data), { ptsMs: frame.ptsMs, arrivedAt: frame.arrivedAt });
+  }
+
+  /** Frames the encoder may hold before the next is dropped. */
+  private encoderLimit(enc: LiveEncoder): number {
+    // The start-up allowance lasts until x264 has worked off what queued while it started: its first
+    // packet comes with a dozen frames still in flight, and cutting to the steady limit right then
+    // would drop frames that are only waiting out the start.
+    if (enc.started && enc.inFlight < MAX_ENCODER_IN_FLIGHT) this.encoderCaughtUp = true;
+    return this.encoderCaughtUp ? MAX_ENCODER_IN_FLIGHT : MAX_ENCODER_IN_FLIGHT_AT_START;
+  }
+
+  /** Resolves when the encoder can take a frame without dropping it (or after a second, whatever it holds). */
+  private encoderRoom(): Promise<void> | undefined {
+    const enc = this.encoder;
+    if (!enc || enc.inFlight < this.encoderLimit(enc)) return undefined;
+    return new Promise((resolve) => {
+      const timer = setTimeout(wake, ENCODER_ROOM_WAIT_MS);
+      function wake(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.encoderRoomWaiters.push(wake);
+    });
+  }
+
+  private wakeEncoderRoomWaiters(): void {
+    const waiters = this.encoderRoomWaiters;
+    this.encoderRoomWaiters = [];
+    for (const wake of waiters) wake();
   }
 
   private startEncoder(width: number, height: number): void {
@@ -335,6 +366,7 @@ export class StreamPipeline {
         for (const tap of this.taps) tap.onCleanVideo?.(packet);
         if (meta) {
           this.framesEncoded++;
+          this.wakeEncoderRoomWaiters();
           this.fpsOut.mark();
           const now = performance.now();
           this.latency.add(now - meta.arrivedAt);
@@ -344,6 +376,7 @@ export class StreamPipeline {
       },
     });
     enc.process.on('exit', (code, _signal, reason) => {
+      this.wakeEncoderRoomWaiters();
       if (this.encoder === enc && (this.state === 'running' || this.state === 'starting')) this.fail(code === 0 ? 'encoder ended unexpectedly' : reason);
     });
     this.encoder = enc;
@@ -384,6 +417,7 @@ export class StreamPipeline {
   /** Hard stop: children killed, nothing drained (shutdown, failure). */
   async teardown(): Promise<void> {
     clearInterval(this.stallTimer);
+    this.wakeEncoderRoomWaiters();
     if (this.state !== 'failed') this.state = 'ended';
     await Promise.all([this.decoder.kill(), this.encoder?.kill(), this.stage.close()]);
     this.publisher.close();
