@@ -232,12 +232,21 @@ export interface InternalPublisher {
   close(): void;
 }
 
+/** Our own publishers by path: a newer one for a path takes it over from one still draining. */
+const internalPublishers = new Map<string, InternalPublisher>();
+
 /**
  * Publishes packets on a path as if a client were pushing there. Used for clean/<key>: players on
  * RTMP and HTTP-FLV get the stream from NMS as from any publisher.
+ *
+ * A publisher that reconnects at once starts a new pipeline while the old one still drains its
+ * last frames into the same clean path. The new stream wins: the old publisher is closed here and
+ * its remaining tail (under a second of frames) goes nowhere, since the viewers now belong to the
+ * new stream. Refusing instead would refuse the reconnect.
  */
 export function openInternalPublisher(app: string, name: string): InternalPublisher {
   const path = `/${app}/${name}`;
+  internalPublishers.get(path)?.close();
   const session = {
     id: `clearcast-pub-${randomUUID()}`,
     ip: '',
@@ -267,17 +276,20 @@ export function openInternalPublisher(app: string, name: string): InternalPublis
   if (err) throw new Error(`cannot publish ${path}: ${err}`);
   Context.sessions.set(session.id, session);
   let open = true;
-  return {
+  const publisher: InternalPublisher = {
     publish: (packet) => {
       if (open) broadcast.broadcastMessage(packet);
     },
     close: () => {
       if (!open) return;
       open = false;
+      if (internalPublishers.get(path) === publisher) internalPublishers.delete(path);
       broadcast.donePublish(session);
       Context.sessions.delete(session.id);
     },
   };
+  internalPublishers.set(path, publisher);
+  return publisher;
 }
 
 export function makePacket(fields: Partial<AVPacket> & Pick<AVPacket, 'codec_type' | 'flags' | 'data'>): AVPacket {
