@@ -21,6 +21,7 @@
  * Prints a markdown table (per interval, then totals) that docs/reliability.md takes as is.
  */
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { defaultsWith } from '../src/config/load.js';
@@ -79,6 +80,10 @@ interface Sample {
   degradedTotal: number;
   failOpenTotal: number;
   liveStreams: number;
+  /** 1-minute load average: above the core count, the machine (publishers and receivers included) is saturated. */
+  load1: number;
+  /** Per live stream, to tell a slow encoder from a starved event loop when a stream falls behind. */
+  streams: { key: string; ageS: number; fpsIn: number; fpsOut: number; encoderInFlight: number; filterQueue: number; encodeP50Ms: number; filterP50Ms: number }[];
 }
 
 const MB = 1024 * 1024;
@@ -178,6 +183,17 @@ function sample(t0: number, runs: StreamRun[]): Sample {
     degradedTotal: stats.reduce((n, s) => n + s.degraded, 0),
     failOpenTotal: stats.reduce((n, s) => n + s.failOpen.frames, 0),
     liveStreams: live.length,
+    load1: r1(loadavg()[0]!),
+    streams: liveStats.map((st) => ({
+      key: st.key,
+      ageS: Math.round((Date.now() - Date.parse(st.startedAt)) / 1000),
+      fpsIn: r1(st.fpsIn),
+      fpsOut: r1(st.fpsOut),
+      encoderInFlight: st.queues.encoderInFlight,
+      filterQueue: st.queues.filterQueue,
+      encodeP50Ms: r1(st.encodeMs.p50),
+      filterP50Ms: r1(st.filterMs.p50),
+    })),
   };
 }
 
@@ -262,7 +278,8 @@ async function main(): Promise<void> {
   const timer = setInterval(() => {
     const s = sample(t0, runs);
     samples.push(s);
-    process.stderr.write(`  ${s.atS}s rss ${s.rssMb} MB heap ${s.heapMb} MB children ${s.childrenRssMb} MB internal p99 ${s.internalP99Ms} ms dropped ${s.droppedTotal}\n`);
+    process.stderr.write(`  ${s.atS}s rss ${s.rssMb} MB heap ${s.heapMb} MB children ${s.childrenRssMb} MB internal p99 ${s.internalP99Ms} ms dropped ${s.droppedTotal} load ${s.load1}` +
+      s.streams.map((st) => ` | ${st.key} age ${st.ageS}s fps ${st.fpsIn}->${st.fpsOut} enc in flight ${st.encoderInFlight} enc p50 ${st.encodeP50Ms} ms`).join('') + '\n');
   }, o.sampleEveryS * 1000);
   const period = o.reconnectEveryS * 1000;
   await Promise.all(runs.map((run, i) => runStream(server, run, o, i * 1000, (period * (i + 1)) / o.streams, endAt)));
