@@ -1,5 +1,8 @@
 import type { Server } from 'node:http';
 import type { Config } from './config/schema.js';
+import { ConfigError } from './config/load.js';
+import { checkModel } from './filter/inpaint/preflight.js';
+import type { SessionLease } from './ml/onnx-session.js';
 import type { Logger } from './core/log.js';
 import { ControlHub } from './control/control-hub.js';
 import { startHttpServer } from './control/http-server.js';
@@ -63,6 +66,8 @@ export class ClearcastServer {
   private nms: Awaited<ReturnType<typeof startNms>> | undefined;
   private http: Server | undefined;
   private unboundPlayers: (() => void) | undefined;
+  /** The model's worker, opened at start so streams share it warm; released at stop. */
+  private modelLease: SessionLease | undefined;
 
   constructor(readonly config: Config, readonly log: Logger) {
     this.urls = serverUrls(config);
@@ -83,6 +88,7 @@ export class ClearcastServer {
 
   async start(): Promise<void> {
     const c = this.config;
+    await this.checkModel();
     this.nms = await startNms({ bind: c.server.bind, rtmpPort: c.rtmp.port, httpFlvPort: c.rtmp.httpFlvPort, dataDir: c.server.dataDir, maxConnections: c.server.maxConnections, log: this.log });
     this.unboundPlayers = boundPlayerBacklog(c.rtmp.maxPlayerBacklogBytes, this.log);
     this.ingest = new RtmpIngest(c, this.registry, this.log);
@@ -110,6 +116,22 @@ export class ClearcastServer {
       await closed;
     }
     await this.nms?.stop();
+    await this.modelLease?.release();
+    this.modelLease = undefined;
     await killAllChildren();
+  }
+
+  /** Before any listener opens: a model that cannot run stops start-up or is left out, as configured. */
+  private async checkModel(): Promise<void> {
+    const check = await checkModel(this.config, this.log);
+    if (check.state === 'ready') this.modelLease = check.lease;
+    if (check.state !== 'unusable') return;
+    const path = this.config.pipeline.model.path;
+    if (this.config.pipeline.model.onMissing === 'fail') {
+      throw new ConfigError(`pipeline.model.path: the model "${path}" cannot be used: ${check.reason} ` +
+        '(pipeline.model.onMissing is "fail"; set it to "classical" to run with the classical fill, or pipeline.model.enabled to false)');
+    }
+    this.log.warn({ model: path, reason: check.reason }, 'model: cannot be used, running with the classical fill only (pipeline.model.onMissing: classical)');
+    this.registry.runWithoutModel();
   }
 }

@@ -66,6 +66,7 @@ export const configSchema = z.object({
       smoothing: z.number().gt(0).max(1),
       senseThreshold: z.number().min(0).max(1),
       residualOver: z.enum(['model-base', 'classical']),
+      onMissing: z.enum(['fail', 'classical']),
     }).strict(),
   }).strict().refine((p) => p.degradeAtQueuedFrames <= p.maxQueuedFrames, {
     message: 'must not exceed pipeline.maxQueuedFrames', path: ['degradeAtQueuedFrames'],

@@ -1,8 +1,7 @@
-import { isAbsolute, join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../core/log.js';
-import { PROJECT_ROOT } from '../core/paths.js';
 import { ModelInpainter } from './inpaint/index.js';
+import { resolveModelPath } from './inpaint/preflight.js';
 import type { Filter, Region } from './filter.js';
 import { PassThroughFilter } from './filter.js';
 import { AutoFilter, type LearnedState } from './auto-filter.js';
@@ -27,6 +26,8 @@ export interface FilterEnv {
   readonly offline?: boolean;
   /** Per server: lets a republished stream start from what its last publish learned. */
   readonly memory?: DetectionMemory<LearnedState>;
+  /** The server found the model unusable at start-up and said so once: streams run without it, quietly. */
+  readonly modelUnusable?: boolean;
 }
 
 /** Offline runs wait this long for a model result: in practice, always. */
@@ -38,8 +39,8 @@ const OFFLINE_DEADLINE_MS = 60_000;
  */
 export function createModel(config: Config, env: FilterEnv = {}): ModelInpainter | undefined {
   const m = config.pipeline.model;
-  if (!m.enabled) return undefined;
-  const modelPath = isAbsolute(m.path) ? m.path : join(PROJECT_ROOT, m.path);
+  if (!m.enabled || env.modelUnusable) return undefined;
+  const modelPath = resolveModelPath(config);
   try {
     return new ModelInpainter({
       modelPath, executionProvider: m.executionProvider, threads: m.threads, maxInFlight: m.maxInFlight,

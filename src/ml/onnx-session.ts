@@ -39,6 +39,13 @@ export interface OnnxSessionStats {
   readonly inferenceMs: { p50: number; p99: number };
 }
 
+let liveWorkers = 0;
+
+/** Model worker threads running now, all sessions together (Node lists no handle for a worker; leak checks read this). */
+export function liveOnnxWorkers(): number {
+  return liveWorkers;
+}
+
 /** The compiled worker: next to this file when running from dist/, else the build's copy (tests run src/ through vitest). */
 function workerPath(): string {
   const here = fileURLToPath(new URL('./onnx-worker.js', import.meta.url));
@@ -77,6 +84,8 @@ export class OnnxWorkerSession {
     if (!existsSync(opts.modelPath)) return Promise.reject(new Error(`model file not found: ${opts.modelPath}`));
     const init: WorkerInit = { modelPath: opts.modelPath, provider: opts.executionProvider, threads: opts.threads };
     const worker = new Worker(workerPath(), { workerData: init });
+    liveWorkers++;
+    worker.once('exit', () => liveWorkers--);
     return new Promise((resolve, reject) => {
       const onExit = (code: number) => reject(new Error(`onnx worker exited with code ${code} while loading ${opts.modelPath}`));
       worker.once('error', reject);

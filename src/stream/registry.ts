@@ -30,9 +30,16 @@ export class StreamRegistry {
   private readonly startListeners = new Set<StreamStartListener>();
   /** What each stream's detectors learned, for a publisher that reconnects. */
   private readonly learned: DetectionMemory<LearnedState>;
+  /** Set when the start-up check found the model unusable (pipeline.model.onMissing: classical). */
+  private modelUnusable = false;
 
   constructor(private readonly config: Config, private readonly log: Logger, private readonly cleanUrl: (key: string) => string) {
     this.learned = new DetectionMemory(config.pipeline.auto.rememberS * 1000);
+  }
+
+  /** Streams started from now on filter without the model (the server has logged why, once). */
+  runWithoutModel(): void {
+    this.modelUnusable = true;
   }
 
   has(key: string): boolean {
@@ -64,7 +71,7 @@ export class StreamRegistry {
     const pipeline = new StreamPipeline({
       key: opts.key,
       config: this.config,
-      filter: createFilter(this.config, opts.key, { log: this.log, memory: this.learned }),
+      filter: createFilter(this.config, opts.key, { log: this.log, memory: this.learned, modelUnusable: this.modelUnusable }),
       log: this.log,
       fpsHint: opts.fpsHint,
       videoInput: opts.videoInput,

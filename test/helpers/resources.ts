@@ -1,7 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { liveOnnxWorkers } from '../../src/ml/onnx-session.js';
 
 /**
- * What a server may leave behind after faults: ffmpeg children, open sockets, child-process pipes.
+ * What a server may leave behind after faults: ffmpeg children, open sockets, child-process pipes,
+ * model worker threads.
  * Read from /proc and from Node's own list of active handles, so the assertion needs no cooperation
  * from the code under test.
  */
@@ -84,6 +86,8 @@ export interface LeakReport {
   children: { pid: number; comm: string }[];
   handles: Partial<HandleCounts>;
   connections: number;
+  /** Model worker threads still running (Node's handle list does not show workers). */
+  workers: number;
 }
 
 /**
@@ -96,14 +100,14 @@ export async function leftovers(baseline: HandleCounts, ports: readonly number[]
     const now = activeHandles();
     const handles: Partial<HandleCounts> = {};
     for (const t of COUNTED) if (now[t] > baseline[t]) handles[t] = now[t] - baseline[t];
-    const report: LeakReport = { children: childProcesses(), handles, connections: openConnections(ports) };
-    const clean = report.children.length === 0 && Object.keys(handles).length === 0 && report.connections === 0;
+    const report: LeakReport = { children: childProcesses(), handles, connections: openConnections(ports), workers: liveOnnxWorkers() };
+    const clean = report.children.length === 0 && Object.keys(handles).length === 0 && report.connections === 0 && report.workers === 0;
     if (clean || Date.now() > until) return report;
     await new Promise((r) => setTimeout(r, 100));
   }
 }
 
-export const NO_LEAKS: LeakReport = { children: [], handles: {}, connections: 0 };
+export const NO_LEAKS: LeakReport = { children: [], handles: {}, connections: 0, workers: 0 };
 
 /** Addresses a UDP port is bound to ("127.0.0.1", "0.0.0.0", ...). */
 export function udpBoundAddresses(port: number): string[] {
