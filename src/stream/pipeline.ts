@@ -122,7 +122,7 @@ export class StreamPipeline {
   private droppedAtEncoder = 0;
   /** The current encoder has once had fewer than MAX_ENCODER_IN_FLIGHT frames in flight since its first packet. */
   private encoderCaughtUp = false;
-  /** The end-of-stream drain waiting for the encoder to take its next frame. */
+  /** The filter stage waiting for the encoder to take its next frame (every frame past the limit, the end-of-stream drain included). */
   private encoderRoomWaiters: Array<() => void> = [];
   private framesEncoded = 0;
   private audioPackets = 0;
