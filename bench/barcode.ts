@@ -80,7 +80,13 @@ export function barcodeReceiver(url: string, width: number, height: number, arri
  * flushes. An ffmpeg RTMP receiver holds a stream's last frame until more data comes, and a live
  * stream that ends sends none.
  */
-export function barcodeFlvReceiver(url: string, width: number, arrivals: Map<number, number>, unwrap: (code: number) => number = (c) => c): { stop(): Promise<void> } {
+/** Where a receiver records first arrivals: a Map, or the soak's fixed-size `FrameTimes`. */
+export interface ArrivalLog {
+  has(index: number): boolean;
+  set(index: number, time: number): unknown;
+}
+
+export function barcodeFlvReceiver(url: string, width: number, arrivals: ArrivalLog, unwrap: (code: number) => number = (c) => c): { stop(): Promise<void> } {
   const decoder = new FrameDecoder({
     name: `viewer ${url}`,
     inputArgs: ['-f', 'flv', '-i', 'pipe:0'],

@@ -17,11 +17,13 @@
  *
  *   npm run bench:soak -- [--minutes 30] [--streams 2] [--reconnect-every-s 180] [--sample-every-s 30]
  *                         [--width 1280 --height 720 --fps 30] [--filter manual] [--json out.json]
+ *                         [--heap-snapshots dir]
  *
  * Prints a markdown table (per interval, then totals) that docs/reliability.md takes as is.
  */
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { writeHeapSnapshot } from 'node:v8';
 import { dirname, join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { defaultsWith } from '../src/config/load.js';
@@ -33,6 +35,7 @@ import { demoGeometry } from '../src/demo/source.js';
 import { ClearcastServer } from '../src/server.js';
 import { playerCount } from '../src/rtmp/nms.js';
 import type { StreamPipeline, StreamStats } from '../src/stream/pipeline.js';
+import { FrameTimes } from './frame-times.js';
 import { BARCODE_CODES, barcodeFlvReceiver, barcodeFrame, barcodePublisher, percentile, r1 } from './barcode.js';
 
 interface Options {
@@ -45,13 +48,14 @@ interface Options {
   fps: number;
   filter: 'manual' | 'passthrough' | 'auto';
   json: string;
+  heapSnapshots?: string;
 }
 
 /** One stream's whole run: every frame sent and when, every frame seen on the clean path and when. */
 interface StreamRun {
   readonly key: string;
-  readonly sent: Map<number, number>;
-  readonly received: Map<number, number>;
+  readonly sent: FrameTimes;
+  readonly received: FrameTimes;
   /** The stream's pipeline while it runs (at most one live at a time, plus one draining). */
   readonly pipelines: StreamPipeline[];
   /**
@@ -162,6 +166,9 @@ async function waitUntil(probe: () => boolean, timeoutMs: number): Promise<void>
 }
 
 function sample(t0: number, runs: StreamRun[]): Sample {
+  // Retained memory, not garbage the collector has not reached yet: run with --expose-gc (npm run
+  // bench:soak does). A full collection of this heap takes tens of ms, once per interval.
+  (globalThis as { gc?: () => void }).gc?.();
   const mem = process.memoryUsage();
   const all = runs.flatMap((r) => r.pipelines);
   const live = all.filter((p) => p.stats().state === 'running');
@@ -255,6 +262,7 @@ async function main(): Promise<void> {
     .option('--height <n>', 'frame height', Number, 720)
     .option('--fps <n>', 'frame rate', Number, 30)
     .option('--filter <name>', 'pipeline.filter: manual (the demo logo and subtitle band), passthrough or auto', 'manual')
+    .option('--heap-snapshots <dir>', 'write a V8 heap snapshot after the first interval and in the last one (each pauses the process ~1 s)')
     .option('--json <file>', 'write every sample and the totals as JSON', join(PROJECT_ROOT, 'bench', 'out', 'soak.json'))
     .parse()
     .opts<Options>();
@@ -268,16 +276,24 @@ async function main(): Promise<void> {
   });
   const server = new ClearcastServer(config, createLogger('warn'));
   await server.start();
-  const runs: StreamRun[] = Array.from({ length: o.streams }, (_, i) => ({ key: `soak${i}`, sent: new Map(), received: new Map(), pipelines: [], ended: [], reconnects: 0, next: 0, skippedAtPublisher: 0, segmentStarts: [] }));
+  // Every frame the run can send, with room for a slow start; beyond it `set` ignores the index.
+  const capacity = Math.ceil(o.minutes * 60 * o.fps * 1.1) + 10 * o.fps;
+  const runs: StreamRun[] = Array.from({ length: o.streams }, (_, i) => ({ key: `soak${i}`, sent: new FrameTimes(capacity), received: new FrameTimes(capacity), pipelines: [], ended: [], reconnects: 0, next: 0, skippedAtPublisher: 0, segmentStarts: [] }));
   server.registry.onStart((key, pipeline) => runs.find((r) => r.key === key)?.pipelines.push(pipeline));
 
   process.stderr.write(`soak: ${o.streams} streams at ${o.width}x${o.height}@${o.fps}, ${o.minutes} min, reconnect every ${o.reconnectEveryS} s, filter ${o.filter}\n`);
   const t0 = performance.now();
   const endAt = t0 + o.minutes * 60_000;
   const samples: Sample[] = [];
+  if (o.heapSnapshots) mkdirSync(o.heapSnapshots, { recursive: true });
   const timer = setInterval(() => {
     const s = sample(t0, runs);
     samples.push(s);
+    // Two snapshots, after warm-up and near the end, to diff in DevTools if the heap grows.
+    const lastInterval = performance.now() + o.sampleEveryS * 1000 > endAt - 5000;
+    if (o.heapSnapshots && (samples.length === 2 || lastInterval)) {
+      process.stderr.write(`  heap snapshot: ${writeHeapSnapshot(join(o.heapSnapshots, `soak-${s.atS}s.heapsnapshot`))}\n`);
+    }
     process.stderr.write(`  ${s.atS}s rss ${s.rssMb} MB heap ${s.heapMb} MB children ${s.childrenRssMb} MB internal p99 ${s.internalP99Ms} ms dropped ${s.droppedTotal} load ${s.load1}` +
       s.streams.map((st) => ` | ${st.key} age ${st.ageS}s fps ${st.fpsIn}->${st.fpsOut} enc in flight ${st.encoderInFlight} enc p50 ${st.encodeP50Ms} ms`).join('') + '\n');
   }, o.sampleEveryS * 1000);
@@ -308,6 +324,11 @@ async function main(): Promise<void> {
   const steady = rows.slice(1);
   const rssSlopeMbPerHour = r1(slope(steady.map((r) => r.atS), steady.map((r) => r.rssMb)) * 3600);
   const heapSlopeMbPerHour = r1(slope(steady.map((r) => r.atS), steady.map((r) => r.heapMb)) * 3600);
+  // The same over the second half: warm-up (JIT, pools, the allocator settling) is over by then,
+  // so a slope that remains there is growth that would go on.
+  const late = rows.slice(Math.floor(rows.length / 2));
+  const rssLateSlope = r1(slope(late.map((r) => r.atS), late.map((r) => r.rssMb)) * 3600);
+  const heapLateSlope = r1(slope(late.map((r) => r.atS), late.map((r) => r.heapMb)) * 3600);
   const quarter = Math.max(1, Math.floor(steady.length / 4));
   const p99First = r1(percentile(steady.slice(0, quarter).map((r) => r.cleanP99Ms), 50));
   const p99Last = r1(percentile(steady.slice(-quarter).map((r) => r.cleanP99Ms), 50));
@@ -323,12 +344,13 @@ async function main(): Promise<void> {
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
     ...perStream.map((s) => `| ${s.key} | ${s.sent} | ${s.received} | ${s.countedDrops} | ${s.lost} | ${s.pipelines} | ${s.failOpenFrames} | ${s.skippedAtPublisher} |`),
     '',
-    `RSS trend after the first interval: ${rssSlopeMbPerHour} MB/h; heap: ${heapSlopeMbPerHour} MB/h. ` +
+    `RSS trend after the first interval: ${rssSlopeMbPerHour} MB/h; heap: ${heapSlopeMbPerHour} MB/h; over the second half: RSS ${rssLateSlope} MB/h, heap ${heapLateSlope} MB/h` +
+      `${(globalThis as { gc?: unknown }).gc ? ' (heap sampled after a full GC)' : ' (no --expose-gc: heap includes garbage)'}. ` +
       `Clean-path p99, median of the first vs last quarter of intervals: ${p99First} vs ${p99Last} ms.`,
   ].join('\n');
   process.stdout.write(`${table}\n`);
   mkdirSync(dirname(o.json), { recursive: true });
-  writeFileSync(o.json, JSON.stringify({ date: new Date().toISOString(), options: o, rows, perStream, rssSlopeMbPerHour, heapSlopeMbPerHour, p99First, p99Last }, null, 2));
+  writeFileSync(o.json, JSON.stringify({ date: new Date().toISOString(), options: o, rows, perStream, rssSlopeMbPerHour, heapSlopeMbPerHour, rssLateSlope, heapLateSlope, p99First, p99Last }, null, 2));
 }
 
 main().then(() => process.exit(0), (err: unknown) => {
