@@ -18,6 +18,7 @@
  *   npm run bench:soak -- [--minutes 30] [--streams 2] [--reconnect-every-s 180] [--sample-every-s 30]
  *                         [--width 1280 --height 720 --fps 30] [--filter manual] [--json out.json]
  *                         [--heap-snapshots dir]
+ *   node dist/bench/soak.js --report bench/out/soak.json    # the memory windows of a saved run
  *
  * Prints a markdown table (per interval, then totals) that docs/reliability.md takes as is.
  */
@@ -204,6 +205,36 @@ function sample(t0: number, runs: StreamRun[]): Sample {
   };
 }
 
+interface MemoryRow {
+  atS: number;
+  rssMb: number;
+  heapMb: number;
+  externalMb: number;
+  liveStreams: number;
+}
+
+/**
+ * Memory per sixth of the run (while streams are live): RSS swings by tens of MB with the frames
+ * in flight at the moment of the sample (raw 720p frames are 1.4 MB each), so one least-squares
+ * line through single samples is noise-driven. A leak raises the floor and the median from one
+ * window to the next; frames in flight only move the maximum.
+ */
+function memoryWindows(rows: readonly MemoryRow[]): string[] {
+  const live = rows.filter((r) => r.liveStreams > 0);
+  if (live.length < 6) return [];
+  const end = live.at(-1)!.atS;
+  const span = end / 6;
+  const med = (v: number[]) => percentile(v, 50);
+  const out = ['| window (s) | RSS min / median / max (MB) | heap after GC min - max (MB) | buffers median (MB) |', '| --- | --- | --- | --- |'];
+  for (let w = 0; w < 6; w++) {
+    const g = live.filter((r) => r.atS > w * span && r.atS <= (w + 1) * span);
+    if (g.length === 0) continue;
+    const rss = g.map((r) => r.rssMb), heap = g.map((r) => r.heapMb);
+    out.push(`| ${Math.round(w * span)}-${Math.round((w + 1) * span)} | ${Math.min(...rss)} / ${r1(med(rss))} / ${Math.max(...rss)} | ${Math.min(...heap)} - ${Math.max(...heap)} | ${r1(med(g.map((r) => r.externalMb)))} |`);
+  }
+  return out;
+}
+
 /** The largest value (the worst stream), NaN for none. */
 function worst(values: number[]): number {
   return values.length ? Math.max(...values) : NaN;
@@ -344,6 +375,8 @@ async function main(): Promise<void> {
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
     ...perStream.map((s) => `| ${s.key} | ${s.sent} | ${s.received} | ${s.countedDrops} | ${s.lost} | ${s.pipelines} | ${s.failOpenFrames} | ${s.skippedAtPublisher} |`),
     '',
+    ...memoryWindows(rows),
+    '',
     `RSS trend after the first interval: ${rssSlopeMbPerHour} MB/h; heap: ${heapSlopeMbPerHour} MB/h; over the second half: RSS ${rssLateSlope} MB/h, heap ${heapLateSlope} MB/h` +
       `${(globalThis as { gc?: unknown }).gc ? ' (heap sampled after a full GC)' : ' (no --expose-gc: heap includes garbage)'}. ` +
       `Clean-path p99, median of the first vs last quarter of intervals: ${p99First} vs ${p99Last} ms.`,
@@ -353,7 +386,14 @@ async function main(): Promise<void> {
   writeFileSync(o.json, JSON.stringify({ date: new Date().toISOString(), options: o, rows, perStream, rssSlopeMbPerHour, heapSlopeMbPerHour, rssLateSlope, heapLateSlope, p99First, p99Last }, null, 2));
 }
 
-main().then(() => process.exit(0), (err: unknown) => {
+/** `--report FILE`: the memory windows of a finished run, from its JSON (no new run). */
+function report(file: string): void {
+  const saved = JSON.parse(readFileSync(file, 'utf8')) as { rows: MemoryRow[] };
+  process.stdout.write(`${memoryWindows(saved.rows).join('\n')}\n`);
+}
+
+const reportAt = process.argv.indexOf('--report');
+(reportAt > 0 ? Promise.resolve(report(process.argv[reportAt + 1]!)) : main()).then(() => process.exit(0), (err: unknown) => {
   process.stderr.write(`bench:soak failed: ${(err as Error).stack}\n`);
   process.exit(1);
 });
