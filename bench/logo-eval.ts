@@ -6,7 +6,8 @@
  *   npm run build && node dist/bench/logo-eval.js [--size 320x240|640x360] [--only substr] [--frames n]
  *
  * Per clip: logo mask IoU per second, the first time it reaches 0.85, IoU and luma PSNR inside the
- * logo from 3 s on, the area reported outside any overlay, and whether the detector still waits.
+ * logo from 3 s on (with the share of those pixels left as they came in, and the PSNR of the others
+ * alone), the area reported outside any overlay, and whether the detector still waits.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -95,6 +96,9 @@ interface ClipScore {
   precisionFrom3s: number;
   recallFrom3s: number;
   psnrFrom3s: number;
+  /** Of the scored pixels, the share the filter left as they came in, and the PSNR of the rest alone. */
+  untouchedShare: number;
+  psnrTouched: number;
   fpPct: number;
   learning: boolean;
   msMean: number;
@@ -104,7 +108,7 @@ async function evaluate(clip: ClipData, filter: AutoFilter, trace = false, grow 
   const { width, height, fps, frames } = clip.truth;
   const window = new FrameWindow(8);
   const perSecond: { inter: number; union: number }[] = [];
-  let inter3 = 0, union3 = 0, found3 = 0, truth3 = 0, sq = 0, n = 0, fp = 0, firstGood = NaN, ms = 0;
+  let inter3 = 0, union3 = 0, found3 = 0, truth3 = 0, sq = 0, n = 0, sqTouched = 0, nTouched = 0, fp = 0, firstGood = NaN, ms = 0;
   for (let f = 0; f < frames; f++) {
     const frame: VideoFrame = { seq: f, ptsMs: (f * 1000) / fps, width, height, data: clip.input[f]!, arrivedAt: 0 };
     window.push(frame);
@@ -144,6 +148,10 @@ async function evaluate(clip: ClipData, filter: AutoFilter, trace = false, grow 
       const d = out[p]! - clean[p]!;
       sq += d * d;
       n++;
+      if (out[p] !== clip.input[f]![p]) {
+        sqTouched += d * d;
+        nTouched++;
+      }
     }
   }
   return {
@@ -154,6 +162,8 @@ async function evaluate(clip: ClipData, filter: AutoFilter, trace = false, grow 
     precisionFrom3s: found3 ? inter3 / found3 : NaN,
     recallFrom3s: truth3 ? inter3 / truth3 : NaN,
     psnrFrom3s: n ? psnrFromMse(sq / n) : NaN,
+    untouchedShare: n ? 1 - nTouched / n : NaN,
+    psnrTouched: nTouched ? psnrFromMse(sqTouched / nTouched) : NaN,
     fpPct: (100 * fp) / (frames * width * height),
     learning: filter.learning,
     msMean: ms / frames,
@@ -188,7 +198,7 @@ async function main(): Promise<void> {
     rows.push(row);
     console.log(
       `${row.name.padEnd(22)} IoU/s ${row.iouPerSecond.padEnd(36)} first>=.85 ${Number.isNaN(row.firstGoodS) ? ' never' : `${row.firstGoodS.toFixed(1)} s`.padStart(6)}  ` +
-        `IoU3s ${row.iouFrom3s.toFixed(3)} (P ${row.precisionFrom3s.toFixed(2)} R ${row.recallFrom3s.toFixed(2)})  PSNR3s ${row.psnrFrom3s.toFixed(2)}  FP ${row.fpPct.toFixed(3)} %  ${row.learning ? 'learning' : ''}  ${row.msMean.toFixed(1)} ms`,
+        `IoU3s ${row.iouFrom3s.toFixed(3)} (P ${row.precisionFrom3s.toFixed(2)} R ${row.recallFrom3s.toFixed(2)})  PSNR3s ${row.psnrFrom3s.toFixed(2)} (untouched ${(100 * row.untouchedShare).toFixed(0)} %, rest ${row.psnrTouched.toFixed(2)})  FP ${row.fpPct.toFixed(3)} %  ${row.learning ? 'learning' : ''}  ${row.msMean.toFixed(1)} ms`,
     );
   }
 }

@@ -1,5 +1,5 @@
 import { yuv420pLayout, type Rect, type VideoFrame } from '../core/frame.js';
-import { BackgroundMaps, DEFAULT_DEBLEND_PARAMS, PairedMoments, PlaneMoments, deblendPixel, pairedDeblendPixel, pairedRegionSlope, regionSlope, type DeblendParams } from './detect/deblend.js';
+import { BackgroundMaps, DEFAULT_DEBLEND_PARAMS, PlaneMoments, deblendPixel, regionSlope, type DeblendParams } from './detect/deblend.js';
 import { StaticOverlayDetector, type StaticDetectorOptions } from './detect/index.js';
 import { DEFAULT_SUBTITLE_PARAMS, SubtitleDetector, type SubtitleParams } from './detect/subtitles.js';
 import { CaptionFinder } from './detect/caption-finder.js';
@@ -64,7 +64,7 @@ function liveSwitches(settings: FilterSettings): LiveSwitches {
 /** What the filter has learned of a stream, parked across a publisher's reconnect. */
 export interface LearnedState {
   readonly detector: StaticOverlayDetector;
-  readonly blend: BlendStats | undefined;
+  readonly blend: { width: number; height: number; planes: PlaneMoments[] } | undefined;
   readonly ticker: TickerDetector | undefined;
 }
 
@@ -86,7 +86,7 @@ export class AutoFilter implements Filter {
   private readonly deblendConfigured: boolean;
   private switches: LiveSwitches = { logos: true, subtitles: true, deblend: true };
   private readonly scratch = new FillScratch();
-  private blend: BlendStats | undefined;
+  private blend: { width: number; height: number; planes: PlaneMoments[] } | undefined;
   private readonly maps = new BackgroundMaps();
   private readonly deblendParams: DeblendParams;
   /** Copies back what other frames showed behind the targets before the spatial fill is used (temporal/). */
@@ -197,7 +197,7 @@ export class AutoFilter implements Filter {
       for (let p = 0; p < 3; p++) {
         if (!spatial[k]![p]) continue;
         const pixels = maskedPixels(t, p === 0 ? 1 : 2, keep, width, workPlanes[p]!.width);
-        const filled = t.deblend ? this.writeDeblended(blend.planes[p]!, blend.paired[p]!, knownTest(this.known, t.id, p, width), t.rects[p]!, pixels, inPlanes[p]!, workPlanes[p]!, outPlanes[p]!) : pixels;
+        const filled = t.deblend ? this.writeDeblended(blend[p]!, t.rects[p]!, pixels, inPlanes[p]!, workPlanes[p]!, outPlanes[p]!) : pixels;
         if (!t.deblend) for (const i of pixels) outPlanes[p]!.data[outPlanes[p]!.offset + i] = workPlanes[p]!.data[workPlanes[p]!.offset + i]!;
         // Only what was interpolated is the model's to refine: de-blended pixels are recovered and
         // pixels an earlier frame showed are copied, not guessed.
@@ -229,21 +229,12 @@ export class AutoFilter implements Filter {
    * the overlay is translucent enough and the fill elsewhere (opaque core, anti-aliased edge,
    * short evidence).
    */
-  private writeDeblended(moments: PlaneMoments, paired: PairedMoments, known: (i: number) => boolean, rect: PixelRect, pixels: readonly number[], input: Plane, fill: Plane, out: Plane): number[] {
+  private writeDeblended(moments: PlaneMoments, rect: PixelRect, pixels: readonly number[], input: Plane, fill: Plane, out: Plane): number[] {
     moments.addRect(input, rect);
-    // Where the memory showed the background this frame, `fill` holds it: a pair for the regression.
-    for (const i of pixels) if (known(i)) paired.add(i, input.data[input.offset + i]!, fill.data[fill.offset + i]!);
-    const params = this.deblendParams;
-    const ringSlope = () => (this.maps.build(moments, rect, this.scratch) ? regionSlope(moments, this.maps, pixels, params) : undefined);
-    const fromPairs = pairedRegionSlope(paired, pixels, params);
-    const slope = fromPairs ?? ringSlope();
-    // The ring's per-pixel statistics are still the fallback for pixels the memory has not paired enough.
-    const ringReady = fromPairs === undefined || this.maps.build(moments, rect, this.scratch);
+    const slope = this.maps.build(moments, rect, this.scratch) ? regionSlope(moments, this.maps, pixels, this.deblendParams) : undefined;
     const filled: number[] = [];
     for (const i of pixels) {
-      const observed = input.data[input.offset + i]!;
-      const clean = slope === undefined ? undefined
-        : pairedDeblendPixel(paired, i, observed, slope, params) ?? (ringReady ? deblendPixel(moments, this.maps, i, observed, slope, params) : undefined);
+      const clean = slope === undefined ? undefined : deblendPixel(moments, this.maps, i, input.data[input.offset + i]!, slope, this.deblendParams);
       if (clean === undefined) filled.push(i);
       const v = clean ?? fill.data[fill.offset + i]!;
       out.data[out.offset + i] = v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v);
@@ -251,18 +242,13 @@ export class AutoFilter implements Filter {
     return filled;
   }
 
-  private blendStats(width: number, height: number): BlendStats {
+  private blendStats(width: number, height: number): PlaneMoments[] {
     if (!this.blend || this.blend.width !== width || this.blend.height !== height) {
       const { cWidth, cHeight } = yuv420pLayout(width, height);
       const n = this.deblendParams.memorySamples;
-      this.blend = {
-        width,
-        height,
-        planes: [new PlaneMoments(width, height, n), new PlaneMoments(cWidth, cHeight, n), new PlaneMoments(cWidth, cHeight, n)],
-        paired: [new PairedMoments(width, height, n), new PairedMoments(cWidth, cHeight, n), new PairedMoments(cWidth, cHeight, n)],
-      };
+      this.blend = { width, height, planes: [new PlaneMoments(width, height, n), new PlaneMoments(cWidth, cHeight, n), new PlaneMoments(cWidth, cHeight, n)] };
     }
-    return this.blend;
+    return this.blend.planes;
   }
 
   /** Parks what was learned for the stream's next publish (see DetectionMemory), and stops the caption model. */
@@ -285,28 +271,6 @@ export class AutoFilter implements Filter {
     }
     return m;
   }
-}
-
-/** What de-blending learns per plane: the pixels' own moments (ring method) and their pairs with the memory. */
-interface BlendStats {
-  readonly width: number;
-  readonly height: number;
-  readonly planes: PlaneMoments[];
-  readonly paired: PairedMoments[];
-}
-
-/** Whether plane `p`'s pixel `i` was copied from the memory this frame (chroma: all four of its luma pixels were). */
-function knownTest(known: readonly TimeKnowledge[], id: string, p: number, lumaWidth: number): (i: number) => boolean {
-  const k = known.find((t) => t.id === id);
-  if (!k) return () => false;
-  const r = k.rect, w = r.x1 - r.x0;
-  const at = (x: number, y: number) => x >= r.x0 && x < r.x1 && y >= r.y0 && y < r.y1 && k.known[(y - r.y0) * w + x - r.x0] === 1;
-  if (p === 0) return (i) => at(i % lumaWidth, Math.floor(i / lumaWidth));
-  const cw = (lumaWidth + 1) >> 1;
-  return (i) => {
-    const x = 2 * (i % cw), y = 2 * Math.floor(i / cw);
-    return at(x, y) && at(x + 1, y) && at(x, y + 1) && at(x + 1, y + 1);
-  };
 }
 
 /** Share of `a`'s area that lies inside `b`. */

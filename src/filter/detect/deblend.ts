@@ -121,14 +121,9 @@ export function pixelSlope(m: PlaneMoments, maps: BackgroundMaps, i: number, par
  * (or too faint) to invert.
  */
 export function regionSlope(m: PlaneMoments, maps: BackgroundMaps, pixels: readonly number[], params: DeblendParams): number | undefined {
-  return medianSlope(pixels, (i) => pixelSlope(m, maps, i, params), params);
-}
-
-/** Median of the pixels' own slopes; undefined when under half have one or the alpha is outside the inverted range. */
-function medianSlope(pixels: readonly number[], slopeOf: (i: number) => number | undefined, params: DeblendParams): number | undefined {
   const slopes: number[] = [];
   for (const i of pixels) {
-    const s = slopeOf(i);
+    const s = pixelSlope(m, maps, i, params);
     if (s !== undefined) slopes.push(s);
   }
   if (slopes.length < Math.max(4, pixels.length / 2)) return undefined;
@@ -143,71 +138,4 @@ export function deblendPixel(m: PlaneMoments, maps: BackgroundMaps, i: number, o
   const own = pixelSlope(m, maps, i, params);
   if (own === undefined || Math.abs(own - slope) > params.slopeTolerance) return undefined;
   return maps.meanAt(i) + (observed - m.m1[i]!) / slope;
-}
-
-/**
- * Per pixel, the observed value paired with what the motion-compensated background memory says is
- * behind it in the same frame (temporal/): observed = a*colour + (1-a)*background, so (1-a) is the
- * regression slope and no interpolation from the ring is needed. The ring's interpolated mean is
- * only right when the pan is fast enough to average the scene out; under a slow pan the scene
- * under the logo still has its own structure over a window, and the ring guesses it wrongly.
- */
-export class PairedMoments {
-  readonly count: Uint16Array;
-  readonly mo: Float32Array;
-  readonly mb: Float32Array;
-  readonly mbb: Float32Array;
-  readonly mob: Float32Array;
-  readonly moo: Float32Array;
-
-  constructor(readonly width: number, readonly height: number, private readonly memorySamples: number) {
-    const n = width * height;
-    this.count = new Uint16Array(n);
-    this.mo = new Float32Array(n);
-    this.mb = new Float32Array(n);
-    this.mbb = new Float32Array(n);
-    this.mob = new Float32Array(n);
-    this.moo = new Float32Array(n);
-  }
-
-  add(i: number, observed: number, background: number): void {
-    const n = Math.min(this.count[i]! + 1, this.memorySamples);
-    this.count[i] = n;
-    const k = 1 / n, j = 1 - k;
-    this.mo[i] = j * this.mo[i]! + k * observed;
-    this.mb[i] = j * this.mb[i]! + k * background;
-    this.mbb[i] = j * this.mbb[i]! + k * background * background;
-    this.mob[i] = j * this.mob[i]! + k * observed * background;
-    this.moo[i] = j * this.moo[i]! + k * observed * observed;
-  }
-
-  /**
-   * (1-a) of one pixel from its pairs; undefined while the pairs are few, the background barely
-   * moved, or observed and background do not follow one line (an edge, the opaque core, a
-   * misregistered memory).
-   */
-  slope(i: number, params: DeblendParams): number | undefined {
-    if (this.count[i]! < params.minSamples) return undefined;
-    const vb = this.mbb[i]! - this.mb[i]! ** 2;
-    if (vb < params.minSpread ** 2) return undefined;
-    const vo = this.moo[i]! - this.mo[i]! ** 2;
-    const cov = this.mob[i]! - this.mo[i]! * this.mb[i]!;
-    if (vo <= 0 || cov <= 0 || cov * cov < PAIRED_MIN_R2 * vb * vo) return undefined;
-    return cov / vb;
-  }
-}
-
-/** Squared correlation a pixel's pairs need before their slope is believed. */
-const PAIRED_MIN_R2 = 0.9;
-
-/** The region's (1-a) from the pairs: the median of its pixels' own; undefined when under half of them have one. */
-export function pairedRegionSlope(pm: PairedMoments, pixels: readonly number[], params: DeblendParams): number | undefined {
-  return medianSlope(pixels, (i) => pm.slope(i, params), params);
-}
-
-/** The clean value of pixel `i` from its pairs, or undefined where it does not share the region's alpha. */
-export function pairedDeblendPixel(pm: PairedMoments, i: number, observed: number, slope: number, params: DeblendParams): number | undefined {
-  const own = pm.slope(i, params);
-  if (own === undefined || Math.abs(own - slope) > params.slopeTolerance) return undefined;
-  return pm.mb[i]! + (observed - pm.mo[i]!) / slope;
 }
