@@ -34,7 +34,16 @@ export function readBarcode(y: Buffer, width: number): number {
 export const BARCODE_CODES = 1 << BITS;
 
 /** A yuv420p frame: a moving gradient (so the encoder has real work) under the barcode of `index`. */
-export function barcodeFrame(frameSize: number, width: number, height: number, index: number): Buffer {
+/** The area the barcode covers (luma pixels, from the top-left corner): a filter must leave it alone. */
+export const BARCODE_AREA = { x: 0, y: 0, width: BITS * CELL, height: CELL } as const;
+
+/** `scene` (a yuv420p frame of the same size) under the barcode instead of the plain scrolling rows. */
+export function barcodeFrame(frameSize: number, width: number, height: number, index: number, scene?: Buffer): Buffer {
+  if (scene) {
+    const frame = Buffer.from(scene.subarray(0, frameSize));
+    writeBarcode(frame, width, index);
+    return frame;
+  }
   const frame = Buffer.alloc(frameSize, 128);
   for (let row = CELL; row < height; row += 1) frame.fill((row + index * 4) & 0xff, row * width, (row + 1) * width);
   writeBarcode(frame, width, index);
@@ -137,7 +146,7 @@ export interface PacedRun {
  */
 export async function sendPaced(
   o: { seconds: number; width: number; height: number; fps: number }, warmupS: number,
-  write: (frame: Buffer) => void, stream: () => StreamPipeline | undefined,
+  write: (frame: Buffer) => void, stream: () => StreamPipeline | undefined, scene?: (i: number) => Buffer,
 ): Promise<PacedRun> {
   const layout = yuv420pLayout(o.width, o.height);
   const total = Math.round(o.seconds * o.fps);
@@ -147,7 +156,7 @@ export async function sendPaced(
   for (let i = 0; i < total; i++) {
     const wait = t0 + (i * 1000) / o.fps - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    const frame = barcodeFrame(layout.frameSize, o.width, o.height, i);
+    const frame = barcodeFrame(layout.frameSize, o.width, o.height, i, scene?.(i));
     sent.set(i, performance.now());
     write(frame);
     if (i === warmupS * o.fps) stream()?.resetLatencyStats();

@@ -58,3 +58,6 @@ async function measure(label: string, filter: AutoFilter): Promise<number> {
 const classical = await measure('auto filter, classical captions', new AutoFilter({ subtitleModel: false }));
 const net = await measure('auto filter, caption net (worker) + ticker', new AutoFilter());
 console.log(`caption net / classical: ${(net / classical).toFixed(2)} x mean cost per frame`);
+// What the live path runs by default (pipeline.temporalFill: true): the same plus the motion-compensated background memory.
+const live = await measure('auto filter, caption net + ticker + temporal fill (live default)', new AutoFilter({ temporal: true }));
+console.log(`temporal fill on / off: ${(live / net).toFixed(2)} x mean cost per frame`);

@@ -10,6 +10,11 @@
  * `manual-spatial` / `auto-spatial` run those filters with the temporal fill off.
  *
  *   npm run bench:latency -- [--seconds 30] [--width 1280 --height 720 --fps 30] [--json out.json]
+ *                            [--modes passthrough,manual,auto] [--scene barcode|overlays]
+ *
+ * `--scene overlays` puts a synthesised pan with a logo and captions under the barcode (what the
+ * auto filter must find and fill; the plain rows give it nothing). The barcode itself is an
+ * exclusion zone in every mode.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -21,7 +26,8 @@ import { demoGeometry } from '../src/demo/source.js';
 import { ClearcastServer } from '../src/server.js';
 import { freePort } from '../src/core/net.js';
 import type { StreamStats } from '../src/stream/pipeline.js';
-import { barcodePublisher, barcodeReceiver, latencyBenchCommand, percentile, r1, sendPaced } from './barcode.js';
+import { overlayScene, type LatencyScene } from './latency-scene.js';
+import { BARCODE_AREA, barcodePublisher, barcodeReceiver, latencyBenchCommand, percentile, r1, sendPaced } from './barcode.js';
 
 /** Seconds at the start left out of every figure: decoder probing and x264 start-up. */
 const WARMUP_S = 2;
@@ -57,7 +63,7 @@ function parseModes(list: string): Mode[] {
   return modes as Mode[];
 }
 
-async function runMode(mode: Mode, o: { seconds: number; width: number; height: number; fps: number }): Promise<ModeResult> {
+async function runMode(mode: Mode, o: { seconds: number; width: number; height: number; fps: number }, scene: LatencyScene | undefined): Promise<ModeResult> {
   const g = demoGeometry(o.width, o.height);
   const config = defaultsWith({
     server: { httpPort: await freePort(), dataDir: join(PROJECT_ROOT, 'data', 'bench') },
@@ -68,12 +74,14 @@ async function runMode(mode: Mode, o: { seconds: number; width: number; height: 
   const server = new ClearcastServer(config, createLogger('warn'));
   await server.start();
   const key = 'latency';
+  // The barcode is how frames are matched: no filter may touch it (an exclusion zone, as an operator would set).
+  server.controls.add(key, BARCODE_AREA, true);
   const original = new Map<number, number>();
   const clean = new Map<number, number>();
   const rx = [barcodeReceiver(server.urls.publish(key), o.width, o.height, original), barcodeReceiver(server.urls.cleanRtmp(key), o.width, o.height, clean)];
   await new Promise((r) => setTimeout(r, 500));
   const pub = barcodePublisher(server.urls.publish(key), o);
-  const { sent, stats } = await sendPaced(o, WARMUP_S, (frame) => pub.write(frame), () => server.registry.get(key));
+  const { sent, stats } = await sendPaced(o, WARMUP_S, (frame) => pub.write(frame), () => server.registry.get(key), scene && ((i) => scene.frame(i)));
   pub.endInput();
   await pub.waitExit();
   await new Promise((r) => setTimeout(r, 1500));
@@ -113,17 +121,21 @@ async function main(): Promise<void> {
   const opts = latencyBenchCommand('bench:latency', 30, 'latency.json')
     .addOption(new Option('--modes <list>', `filters to measure, comma-separated (also ${VARIANT_MODES.join(', ')}); the first is the baseline of the last column`)
       .argParser(parseModes).default([...MODES], MODES.join(',')))
+    .addOption(new Option('--scene <kind>', 'picture under the barcode: plain scrolling rows, or a panning photo with a logo and captions (what auto has to find and fill)')
+      .choices(['barcode', 'overlays']).default('barcode'))
     .parse()
-    .opts<{ seconds: number; width: number; height: number; fps: number; json: string; modes: Mode[] }>();
+    .opts<{ seconds: number; width: number; height: number; fps: number; json: string; modes: Mode[]; scene: 'barcode' | 'overlays' }>();
+  const scene = opts.scene === 'overlays' ? await overlayScene(opts.width, opts.height, opts.fps) : undefined;
+  if (scene) process.stderr.write(`scene: ${scene.overlays.map((o) => `${o.kind} ${o.rect.width}x${o.rect.height}@${o.rect.x},${o.rect.y}`).join(', ')}\n`);
   const results: ModeResult[] = [];
   for (const mode of opts.modes) {
     process.stderr.write(`measuring ${mode} for ${opts.seconds} s at ${opts.width}x${opts.height}@${opts.fps}...\n`);
-    results.push(await runMode(mode, opts));
+    results.push(await runMode(mode, opts, scene));
   }
   const base = results[0]!;
   const rows = results.map((r) => `| ${r.mode} | ${r.matched}/${r.frames - WARMUP_S * opts.fps} | ${r.addedMs.p50} | ${r.addedMs.p99} | ${r.internalAddedMs.p50} | ${r.internalAddedMs.p99} | ${r.decodeMs.p50} / ${r.filterMs.p50} / ${r.encodeMs.p50} | ${r.originalPathMs.p50} / ${r.cleanPathMs.p50} | ${r.dropped} | ${r.degraded} | ${(r.addedMs.p99 / base.addedMs.p99).toFixed(2)} |`);
   const table = [
-    `Added latency, ${opts.width}x${opts.height}@${opts.fps}, ${opts.seconds} s per mode, first ${WARMUP_S} s excluded (ms)`,
+    `Added latency, ${opts.width}x${opts.height}@${opts.fps}, ${opts.seconds} s per mode, first ${WARMUP_S} s excluded (ms), scene ${opts.scene}`,
     '',
     '| filter | frames matched | added p50 | added p99 | internal p50 | internal p99 | decode / filter / encode p50 | glass-to-glass p50 original / clean | dropped | degraded | p99 vs pass-through |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',

@@ -88,6 +88,20 @@ export class AutoFilter implements Filter {
   private readonly scratch = new FillScratch();
   private blend: { width: number; height: number; planes: PlaneMoments[] } | undefined;
   private readonly maps = new BackgroundMaps();
+  /**
+   * Each target plane's (1-a), recomputed every SLOPE_EVERY frames: it is a median over a 120-frame
+   * window and moves slowly, and working it out (ring interpolation, a sort of every pixel's slope)
+   * was the filter's largest single cost at 720p. A refused slope (an opaque logo) also skips the
+   * per-pixel work until the next look.
+   */
+  private readonly slopes = new Map<string, { slope: number | undefined; age: number }>();
+  /**
+   * Per region, the target last built from it and the plane pixels under it. A static logo's mask
+   * and rectangle stay the same for many frames; growing the mask and listing its pixels again on
+   * every frame cost as much as the de-blend slope did. Rebuilt when the rectangle, the mask's
+   * content, the frame size or the exclusion zones change.
+   */
+  private readonly targets = new Map<string, { key: string; mask: Uint8Array | undefined; target: Target | undefined; exclusions: readonly Rect[]; pixels: (number[] | undefined)[] }>();
   private readonly deblendParams: DeblendParams;
   /** Copies back what other frames showed behind the targets before the spatial fill is used (temporal/). */
   private readonly temporal: TemporalFill | undefined;
@@ -169,11 +183,15 @@ export class AutoFilter implements Filter {
     this.ticker?.observe(frame);
     await captions;
     const targets: Target[] = [];
-    for (const r of this.manual) if (r.enabled) pushTarget(targets, r, width, height, false);
+    const add = (r: Region, deblend: boolean) => {
+      const t = this.targetOf(r, width, height, deblend);
+      if (t) targets.push(t);
+    };
+    for (const r of this.manual) if (r.enabled) add(r, false);
     const { logos, subtitles, deblend } = this.switches;
     for (const r of this.detectedRegions()) {
       if (!r.enabled || r.state !== 'active' || !(r.kind === 'subtitle' ? subtitles : logos)) continue;
-      pushTarget(targets, r, width, height, deblend && this.deblendConfigured && r.kind === 'logo');
+      add(r, deblend && this.deblendConfigured && r.kind === 'logo');
     }
     if (targets.length === 0) {
       // Memories of targets that just went away (a caption between cues) keep watching the scene.
@@ -196,14 +214,16 @@ export class AutoFilter implements Filter {
     targets.forEach((t, k) => {
       for (let p = 0; p < 3; p++) {
         if (!spatial[k]![p]) continue;
-        const pixels = maskedPixels(t, p === 0 ? 1 : 2, keep, width, workPlanes[p]!.width);
-        const filled = t.deblend ? this.writeDeblended(blend[p]!, t.rects[p]!, pixels, inPlanes[p]!, workPlanes[p]!, outPlanes[p]!) : pixels;
+        const pixels = this.pixelsOf(t, p === 0 ? 1 : 2, keep, width, workPlanes[p]!.width);
+        const filled = t.deblend ? this.writeDeblended(`${t.id}:${p}`, blend[p]!, t.rects[p]!, pixels, inPlanes[p]!, workPlanes[p]!, outPlanes[p]!) : pixels;
         if (!t.deblend) for (const i of pixels) outPlanes[p]!.data[outPlanes[p]!.offset + i] = workPlanes[p]!.data[workPlanes[p]!.offset + i]!;
         // Only what was interpolated is the model's to refine: de-blended pixels are recovered and
         // pixels an earlier frame showed are copied, not guessed.
         if (p === 0 && this.model) holes.push(holeFromPixels(t.id, t.rects[0]!, this.guessedOnly(t, filled, width), width));
       }
     });
+    for (const key of this.slopes.keys()) if (!targets.some((t) => key.startsWith(`${t.id}:`))) this.slopes.delete(key);
+    for (const id of this.targets.keys()) if (!targets.some((t) => t.id === id)) this.targets.delete(id);
     if (!this.model) return { data: out, degraded: ctx.behind };
     // Behind: the model (which may wait up to its deadline) is skipped like detection; its last residuals still apply.
     if (ctx.behind) {
@@ -229,12 +249,26 @@ export class AutoFilter implements Filter {
    * the overlay is translucent enough and the fill elsewhere (opaque core, anti-aliased edge,
    * short evidence).
    */
-  private writeDeblended(moments: PlaneMoments, rect: PixelRect, pixels: readonly number[], input: Plane, fill: Plane, out: Plane): number[] {
+  private writeDeblended(key: string, moments: PlaneMoments, rect: PixelRect, pixels: readonly number[], input: Plane, fill: Plane, out: Plane): readonly number[] {
     moments.addRect(input, rect);
-    const slope = this.maps.build(moments, rect, this.scratch) ? regionSlope(moments, this.maps, pixels, this.deblendParams) : undefined;
+    let cached = this.slopes.get(key);
+    const fresh = !cached || cached.age >= SLOPE_EVERY;
+    // The per-pixel test needs this rectangle's maps (a shared scratch); without a slope nothing reads them.
+    const mapped = (fresh || cached!.slope !== undefined) && this.maps.build(moments, rect, this.scratch);
+    if (fresh) {
+      cached = { slope: mapped ? regionSlope(moments, this.maps, pixels, this.deblendParams) : undefined, age: 0 };
+      this.slopes.set(key, cached);
+    }
+    cached!.age++;
+    const slope = mapped ? cached!.slope : undefined;
+    if (slope === undefined) {
+      // Nothing to invert (an opaque logo, or evidence still short): the fill, as for any target.
+      for (const i of pixels) out.data[out.offset + i] = fill.data[fill.offset + i]!;
+      return pixels;
+    }
     const filled: number[] = [];
     for (const i of pixels) {
-      const clean = slope === undefined ? undefined : deblendPixel(moments, this.maps, i, input.data[input.offset + i]!, slope, this.deblendParams);
+      const clean = deblendPixel(moments, this.maps, i, input.data[input.offset + i]!, slope, this.deblendParams);
       if (clean === undefined) filled.push(i);
       const v = clean ?? fill.data[fill.offset + i]!;
       out.data[out.offset + i] = v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v);
@@ -249,6 +283,26 @@ export class AutoFilter implements Filter {
       this.blend = { width, height, planes: [new PlaneMoments(width, height, n), new PlaneMoments(cWidth, cHeight, n), new PlaneMoments(cWidth, cHeight, n)] };
     }
     return this.blend.planes;
+  }
+
+  private targetOf(region: Region, width: number, height: number, deblend: boolean): Target | undefined {
+    const { rect, mask } = region;
+    const key = `${width}x${height} ${rect.x},${rect.y},${rect.width}x${rect.height} ${deblend}`;
+    const memo = this.targets.get(region.id);
+    if (memo && memo.key === key && (mask === undefined ? memo.mask === undefined : memo.mask !== undefined && Buffer.from(mask.buffer, mask.byteOffset, mask.length).equals(memo.mask))) return memo.target;
+    const target = buildTarget(region, width, height, deblend);
+    this.targets.set(region.id, { key, mask: mask && Uint8Array.from(mask), target, exclusions: this.exclusions, pixels: [] });
+    return target;
+  }
+
+  private pixelsOf(t: Target, sub: 1 | 2, keep: Uint8Array | undefined, lumaWidth: number, planeWidth: number): readonly number[] {
+    const memo = this.targets.get(t.id);
+    if (!memo || memo.target !== t) return maskedPixels(t, sub, keep, lumaWidth, planeWidth);
+    if (memo.exclusions !== this.exclusions) {
+      memo.exclusions = this.exclusions;
+      memo.pixels = [];
+    }
+    return (memo.pixels[sub] ??= maskedPixels(t, sub, keep, lumaWidth, planeWidth));
   }
 
   /** Parks what was learned for the stream's next publish (see DetectionMemory), and stops the caption model. */
@@ -273,6 +327,9 @@ export class AutoFilter implements Filter {
   }
 }
 
+/** Frames between two estimates of a target plane's blend slope (see AutoFilter.slopes). */
+const SLOPE_EVERY = 4;
+
 /** Share of `a`'s area that lies inside `b`. */
 function insideShare(a: Rect, b: Rect): number {
   const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
@@ -280,22 +337,22 @@ function insideShare(a: Rect, b: Rect): number {
   return w > 0 && h > 0 ? (w * h) / (a.width * a.height) : 0;
 }
 
-function pushTarget(targets: Target[], region: Region, width: number, height: number, deblend: boolean): void {
+function buildTarget(region: Region, width: number, height: number, deblend: boolean): Target | undefined {
   const { rect } = region;
   const mask = region.mask ?? new Uint8Array(rect.width * rect.height).fill(1);
   const grown = dilateInto(mask, rect, MASK_GROW_PX + FILL_MARGIN_PX, MASK_GROW_PX);
   const luma = planeRect(grown.rect, width, height);
-  if (!luma) return;
+  if (!luma) return undefined;
   const { cWidth, cHeight } = yuv420pLayout(width, height);
   const chroma = planeRect({ x: luma.x0, y: luma.y0, width: luma.x1 - luma.x0, height: luma.y1 - luma.y0 }, cWidth, cHeight, 2);
-  if (!chroma) return;
+  if (!chroma) return undefined;
   // The mask is re-cut to the clipped luma rectangle so indices line up with the plane.
   const lw = luma.x1 - luma.x0;
   const cut = new Uint8Array(lw * (luma.y1 - luma.y0));
   for (let y = luma.y0; y < luma.y1; y++) {
     for (let x = luma.x0; x < luma.x1; x++) cut[(y - luma.y0) * lw + x - luma.x0] = grown.mask[(y - grown.rect.y) * grown.rect.width + x - grown.rect.x]!;
   }
-  targets.push({ id: region.id, rects: [luma, chroma, chroma], mask: cut, deblend });
+  return { id: region.id, rects: [luma, chroma, chroma], mask: cut, deblend };
 }
 
 /** Pads the mask by `pad` on every side and dilates it by `grow` pixels inside that padding. */

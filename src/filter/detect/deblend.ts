@@ -127,8 +127,9 @@ export function regionSlope(m: PlaneMoments, maps: BackgroundMaps, pixels: reado
     if (s !== undefined) slopes.push(s);
   }
   if (slopes.length < Math.max(4, pixels.length / 2)) return undefined;
-  slopes.sort((a, b) => a - b);
-  const slope = slopes[slopes.length >> 1]!;
+  // A typed array sorts numerically without a comparator call per step (several times faster).
+  const sorted = Float64Array.from(slopes).sort();
+  const slope = sorted[sorted.length >> 1]!;
   const alpha = 1 - slope;
   return alpha >= params.minAlpha && alpha <= params.maxAlpha ? slope : undefined;
 }
