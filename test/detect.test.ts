@@ -200,3 +200,33 @@ describe('AutoFilter', () => {
     expect(Buffer.compare(on.out, on.input.data)).not.toBe(0);
   });
 });
+
+describe('auto filter while the pipeline is behind', () => {
+  it('looks for overlays on one frame in four instead of none, and on every frame once it has caught up', async () => {
+    const W = 64, H = 48;
+    const { frameSize } = yuv420pLayout(W, H);
+    const filter = new AutoFilter({ subtitleModel: false });
+    // Counted where the filter hands frames to its detectors; what they find is not under test here.
+    const detector = (filter as unknown as { detector: StaticOverlayDetector }).detector;
+    let looked = 0;
+    const observe = detector.observe.bind(detector);
+    detector.observe = (frame: VideoFrame) => {
+      looked++;
+      observe(frame);
+    };
+    const window = new FrameWindow(2);
+    const run = async (n: number, behind: boolean) => {
+      for (let i = 0; i < n; i++) {
+        const frame: VideoFrame = { seq: i, ptsMs: i * 33, width: W, height: H, data: Buffer.alloc(frameSize, (i * 7) % 255), arrivedAt: 0 };
+        window.push(frame);
+        await filter.process(frame, { window, behind });
+      }
+    };
+    await run(40, true);
+    expect(looked).toBe(10);
+    looked = 0;
+    await run(12, false);
+    expect(looked).toBe(12);
+    await filter.close();
+  });
+});

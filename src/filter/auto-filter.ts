@@ -94,6 +94,8 @@ export class AutoFilter implements Filter {
    * was the filter's largest single cost at 720p. A refused slope (an opaque logo) also skips the
    * per-pixel work until the next look.
    */
+  /** Frames in a row the pipeline has said it is behind. */
+  private behindRun = 0;
   private readonly slopes = new Map<string, { slope: number | undefined; age: number }>();
   /**
    * Per region, the target last built from it and the plane pixels under it. A static logo's mask
@@ -175,11 +177,15 @@ export class AutoFilter implements Filter {
     const { width, height } = frame;
     const { frameSize } = yuv420pLayout(width, height);
     if (frame.data.length < frameSize) throw new RangeError(`frame ${frame.seq}: yuv420p ${width}x${height} needs ${frameSize} bytes, got ${frame.data.length}`);
-    // Captions change from one frame to the next: they are looked for on every frame. The net runs
-    // in its worker while this thread does the rest of the detection.
-    const captions = this.subtitles?.observe(frame);
-    // Detection is what can wait: a late pipeline keeps removing what is known.
-    if (!ctx.behind) this.detector.observe(frame);
+    // Detection is what can wait: a late pipeline keeps removing what is known (the last captions
+    // too) and looks again on one frame in BEHIND_LOOK_EVERY, so a machine that stays behind still
+    // finds a new caption within a fraction of a second and a new logo eventually. Captions change
+    // from one frame to the next: with time to spare they are looked for on every frame. The net
+    // runs in its worker while this thread does the rest of the detection.
+    this.behindRun = ctx.behind ? this.behindRun + 1 : 0;
+    const look = this.behindRun % BEHIND_LOOK_EVERY === 0;
+    const captions = look ? this.subtitles?.observe(frame) : undefined;
+    if (look) this.detector.observe(frame);
     this.ticker?.observe(frame);
     await captions;
     const targets: Target[] = [];
@@ -326,6 +332,9 @@ export class AutoFilter implements Filter {
     return m;
   }
 }
+
+/** While behind, detection and captions run on one frame in this many. */
+const BEHIND_LOOK_EVERY = 4;
 
 /** Frames between two estimates of a target plane's blend slope (see AutoFilter.slopes). */
 const SLOPE_EVERY = 4;
