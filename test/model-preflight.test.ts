@@ -6,6 +6,8 @@ import { ConfigError } from '../src/config/load.js';
 import { createLogger } from '../src/core/log.js';
 import { PROJECT_ROOT } from '../src/core/paths.js';
 import { liveOnnxWorkers } from '../src/ml/onnx-session.js';
+import { AutoFilter } from '../src/filter/auto-filter.js';
+import { ModelInpainter } from '../src/filter/inpaint/index.js';
 import { ClearcastServer } from '../src/server.js';
 import { captureLog, testConfig, waitFor } from './helpers/server.js';
 import { publish } from './helpers/media.js';
@@ -75,4 +77,15 @@ describe('model file checked at start-up (pipeline.model.onMissing)', () => {
     expect(liveOnnxWorkers()).toBe(1);
     await publisher.waitExit();
   });
+
+  it('a mask-free filter lets go of its model when it closes: the worker ends with its last holder', async () => {
+    const model = new ModelInpainter({ modelPath: join(PROJECT_ROOT, 'models', 'sttn-inpaint.onnx'), executionProvider: 'cpu', threads: 1, maxInFlight: 1, deadlineMs: 30_000, smoothing: 1, senseThreshold: 0 });
+    const filter = new AutoFilter({ subtitles: false, model });
+    await waitFor('the model ready', () => model.stats().state === 'ready' || undefined, 10_000);
+    expect(liveOnnxWorkers()).toBe(1);
+    // (Before the fix the auto filter closed its caption net only: a bench or a stream with
+    // filter auto and the model kept the worker, and the process, alive.)
+    await filter.close();
+  });
 });
+

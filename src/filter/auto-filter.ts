@@ -311,10 +311,13 @@ export class AutoFilter implements Filter {
     return (memo.pixels[sub] ??= maskedPixels(t, sub, keep, lumaWidth, planeWidth));
   }
 
-  /** Parks what was learned for the stream's next publish (see DetectionMemory), and stops the caption model. */
+  /**
+   * Parks what was learned for the stream's next publish (see DetectionMemory), stops the caption
+   * model and lets go of the inpainting model's session (its worker ends with the last holder).
+   */
   async close(): Promise<void> {
     this.memory?.store.park(this.memory.key, { detector: this.detector, blend: this.blend, ticker: this.ticker });
-    await this.subtitles?.close();
+    await Promise.all([this.subtitles?.close(), this.model?.close()]);
   }
 
   /** A subtitle line or ticker lying wholly inside an exclusion zone is part of the scene (a sign, a scoreboard). */
