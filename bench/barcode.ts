@@ -33,11 +33,13 @@ export function readBarcode(y: Buffer, width: number): number {
 /** Barcodes carry 16 bits: frame indices wrap every 65536 frames (36 min at 30 fps). */
 export const BARCODE_CODES = 1 << BITS;
 
-/** A yuv420p frame: a moving gradient (so the encoder has real work) under the barcode of `index`. */
 /** The area the barcode covers (luma pixels, from the top-left corner): a filter must leave it alone. */
 export const BARCODE_AREA = { x: 0, y: 0, width: BITS * CELL, height: CELL } as const;
 
-/** `scene` (a yuv420p frame of the same size) under the barcode instead of the plain scrolling rows. */
+/**
+ * A yuv420p frame: a moving gradient (so the encoder has real work) under the barcode of `index`,
+ * or `scene` (a yuv420p frame of the same size) instead of the gradient.
+ */
 export function barcodeFrame(frameSize: number, width: number, height: number, index: number, scene?: Buffer): Buffer {
   if (scene) {
     const frame = Buffer.from(scene.subarray(0, frameSize));
@@ -83,18 +85,18 @@ export function barcodeReceiver(url: string, width: number, height: number, arri
   return proc;
 }
 
-/**
- * A viewer of an HTTP-FLV stream whose every frame is counted, the last one included: the body is
- * piped into the pipeline's own decoder (FrameDecoder), and stop() ends its input so the decoder
- * flushes. An ffmpeg RTMP receiver holds a stream's last frame until more data comes, and a live
- * stream that ends sends none.
- */
 /** Where a receiver records first arrivals: a Map, or the soak's fixed-size `FrameTimes`. */
 export interface ArrivalLog {
   has(index: number): boolean;
   set(index: number, time: number): unknown;
 }
 
+/**
+ * A viewer of an HTTP-FLV stream whose every frame is counted, the last one included: the body is
+ * piped into the pipeline's own decoder (FrameDecoder), and stop() ends its input so the decoder
+ * flushes. An ffmpeg RTMP receiver holds a stream's last frame until more data comes, and a live
+ * stream that ends sends none.
+ */
 export function barcodeFlvReceiver(url: string, width: number, arrivals: ArrivalLog, unwrap: (code: number) => number = (c) => c): { stop(): Promise<void> } {
   const decoder = new FrameDecoder({
     name: `viewer ${url}`,

@@ -50,6 +50,7 @@ interface Options {
   filter: 'manual' | 'passthrough' | 'auto';
   json: string;
   heapSnapshots?: string;
+  report?: string;
 }
 
 /** One stream's whole run: every frame sent and when, every frame seen on the clean path and when. */
@@ -205,13 +206,8 @@ function sample(t0: number, runs: StreamRun[]): Sample {
   };
 }
 
-interface MemoryRow {
-  atS: number;
-  rssMb: number;
-  heapMb: number;
-  externalMb: number;
-  liveStreams: number;
-}
+/** What the memory windows read of a sample (also all a saved run's JSON needs to hold). */
+type MemoryRow = Pick<Sample, 'atS' | 'rssMb' | 'heapMb' | 'externalMb' | 'liveStreams'>;
 
 /**
  * Memory per sixth of the run (while streams are live): RSS swings by tens of MB with the frames
@@ -295,8 +291,10 @@ async function main(): Promise<void> {
     .option('--filter <name>', 'pipeline.filter: manual (the demo logo and subtitle band), passthrough or auto', 'manual')
     .option('--heap-snapshots <dir>', 'write a V8 heap snapshot after the first interval and in the last one (each pauses the process ~1 s)')
     .option('--json <file>', 'write every sample and the totals as JSON', join(PROJECT_ROOT, 'bench', 'out', 'soak.json'))
+    .option('--report <file>', 'no new run: print the memory windows of a saved run (its --json file)')
     .parse()
     .opts<Options>();
+  if (o.report) return report(o.report);
 
   const g = demoGeometry(o.width, o.height);
   const config = defaultsWith({
@@ -392,8 +390,7 @@ function report(file: string): void {
   process.stdout.write(`${memoryWindows(saved.rows).join('\n')}\n`);
 }
 
-const reportAt = process.argv.indexOf('--report');
-(reportAt > 0 ? Promise.resolve(report(process.argv[reportAt + 1]!)) : main()).then(() => process.exit(0), (err: unknown) => {
+main().then(() => process.exit(0), (err: unknown) => {
   process.stderr.write(`bench:soak failed: ${(err as Error).stack}\n`);
   process.exit(1);
 });

@@ -88,14 +88,14 @@ export class AutoFilter implements Filter {
   private readonly scratch = new FillScratch();
   private blend: { width: number; height: number; planes: PlaneMoments[] } | undefined;
   private readonly maps = new BackgroundMaps();
+  /** Frames in a row the pipeline has said it is behind. */
+  private behindRun = 0;
   /**
    * Each target plane's (1-a), recomputed every SLOPE_EVERY frames: it is a median over a 120-frame
    * window and moves slowly, and working it out (ring interpolation, a sort of every pixel's slope)
    * was the filter's largest single cost at 720p. A refused slope (an opaque logo) also skips the
    * per-pixel work until the next look.
    */
-  /** Frames in a row the pipeline has said it is behind. */
-  private behindRun = 0;
   private readonly slopes = new Map<string, { slope: number | undefined; age: number }>();
   /**
    * Per region, the target last built from it and the plane pixels under it. A static logo's mask
