@@ -144,6 +144,44 @@ describe('dynamic logos', () => {
   });
 });
 
+describe('a flat plate whose outline reverses contrast', () => {
+  /** A plain grey plate with faint lettering: nearly all of its edge is its outline against the scene. */
+  function plateFrame(f: number, darkFrom: number): VideoFrame {
+    const { frameSize, ySize } = yuv420pLayout(W, H);
+    const data = Buffer.alloc(frameSize, 128);
+    // The pan reaches shade: the scene behind the plate goes from brighter than it to darker.
+    const base = f < darkFrom ? 150 : 25;
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) {
+        const lx = x - LOGO.x, ly = y - LOGO.y;
+        const onPlate = lx >= 0 && ly >= 0 && lx < LOGO.width && ly < LOGO.height;
+        const lettering = onPlate && ly >= 5 && ly < 11 && lx % 6 === 2;
+        const v = onPlate ? (lettering ? 134 : 120) : base + 0.5 * (texture(x + 3 * f, y + f) - 128) + 30;
+        data[y * W + x] = Math.max(16, Math.min(235, Math.round(v)));
+      }
+    }
+    data.fill(128, ySize);
+    return { seq: f, ptsMs: (f * 1000) / FPS, width: W, height: H, data, arrivedAt: 0 };
+  }
+
+  it('stays removed once the scene behind it has gone from bright to dark', () => {
+    const det = new StaticOverlayDetector();
+    const darkFrom = 4 * FPS;
+    let shown = 0, active = 0, iou = 0;
+    for (let f = 0; f < 8 * FPS; f++) {
+      det.observe(plateFrame(f, darkFrom));
+      if (f === darkFrom - 1) expect(iouWithLogo(activeMask(det.regions()))).toBeGreaterThan(0.7);
+      if (f < darkFrom + FPS) continue;
+      shown++;
+      const m = activeMask(det.regions());
+      if (m.some((v) => v === 1)) active++;
+      iou += iouWithLogo(m);
+    }
+    expect(active / shown).toBeGreaterThan(0.95);
+    expect(iou / shown).toBeGreaterThan(0.7);
+  });
+});
+
 describe('AutoFilter', () => {
   const run = async (filter: AutoFilter, frames: number) => {
     const window = new FrameWindow(4);

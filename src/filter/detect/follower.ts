@@ -67,6 +67,8 @@ const MARGIN = 2;
 
 export class RegionFollower {
   private readonly templates = new Map<string, Template>();
+  /** The sample last matched: the detector alternates two buffers, so it is intact until the next update. */
+  private last: { luma: Float32Array; width: number; height: number } | undefined;
 
   constructor(private readonly params: FollowerParams = DEFAULT_FOLLOWER_PARAMS) {}
 
@@ -90,7 +92,22 @@ export class RegionFollower {
     }
     // A re-anchored region keeps its on/off state: re-extraction says where, not whether.
     const state: Followed = { present: prev?.state.present ?? true, blinked: prev?.state.blinked ?? false, dx: 0, dy: 0, score: prev?.state.score ?? 1 };
-    this.templates.set(id, { x0, y0, w, h, gx, gy, state, absentRun: prev?.absentRun ?? 0 });
+    const next: Template = { x0, y0, w, h, gx, gy, state, absentRun: prev?.absentRun ?? 0 };
+    if (prev && this.last && this.keepsSeeing(prev, next, this.last)) return;
+    this.templates.set(id, next);
+  }
+
+  /**
+   * True when the template in use sees its overlay in the last sample and the new one would not.
+   * While the scene behind a plate goes from brighter to darker, the window's mean outline passes
+   * through zero: a template taken then holds only the faint lettering, and the outline in the
+   * picture drowns it (a plate in plain view scored 0.03 for a third of a second).
+   */
+  private keepsSeeing(prev: Template, next: Template, last: { luma: Float32Array; width: number; height: number }): boolean {
+    const p = this.params;
+    if (!prev.state.present) return false;
+    const old = Math.abs(correlate(prev, last.luma, last.width, last.height, prev.state.dx, prev.state.dy));
+    return old >= p.presentScore && Math.abs(correlate(next, last.luma, last.width, last.height, 0, 0)) < p.presentScore;
   }
 
   forget(keep: ReadonlySet<string>): void {
@@ -99,6 +116,7 @@ export class RegionFollower {
 
   clear(): void {
     this.templates.clear();
+    this.last = undefined;
   }
 
   get(id: string): Followed | undefined {
@@ -108,6 +126,7 @@ export class RegionFollower {
   /** Matches every template against the new sample (working-resolution luma). */
   update(luma: Float32Array, width: number, height: number): void {
     const p = this.params;
+    this.last = { luma, width, height };
     for (const t of this.templates.values()) {
       const s = t.state;
       let best = -Infinity, bx = s.dx, by = s.dy;
@@ -127,13 +146,25 @@ export class RegionFollower {
         bx = s.dx;
         by = s.dy;
       }
+      // The same edges in reversed contrast, where they were: an opaque plate whose outline was
+      // dark against a bright sky and is bright against shade once the camera has panned. Its
+      // template (the mean over the window) then scores about -0.9 in plain view, and read as
+      // "absent" the logo was kept out of the picture for the rest of the shot. Only a clear
+      // reversal counts: a scene's correlation with the template wanders about 0 by +-0.25.
+      const reversed = -still >= p.presentScore && -still > best;
+      if (reversed) {
+        best = -still;
+        bx = s.dx;
+        by = s.dy;
+      }
       s.score = best;
       if (best >= p.presentScore) {
         s.present = true;
         t.absentRun = 0;
         s.dx = bx;
         s.dy = by;
-        if (best >= p.refreshScore) refresh(t, luma, width, height, bx, by, p.templateRate);
+        // A reversed match would teach the template the opposite sign and wear it away.
+        if (best >= p.refreshScore && !reversed) refresh(t, luma, width, height, bx, by, p.templateRate);
       } else if (best < p.absentScore && ++t.absentRun >= p.absentSamples) {
         if (s.present) s.blinked = true;
         s.present = false;
