@@ -23,13 +23,19 @@ function logoValue(x: number, y: number): number | undefined {
   return lx >= 8 && lx < 16 && ly >= 4 && ly < 12 ? 30 : 230;
 }
 
-function frame(f: number, opts: { moving: boolean; logo: boolean }): VideoFrame {
+/** Sensor noise of a real camera: a few levels, different in every frame. */
+function sensorNoise(x: number, y: number, f: number): number {
+  const h = Math.imul(x * 2654435761 ^ y * 40503 ^ f * 97531, 0x5bd1e995) >>> 0;
+  return (h % 7) - 3;
+}
+
+function frame(f: number, opts: { moving: boolean; logo: boolean; noise?: boolean }): VideoFrame {
   const { frameSize, ySize } = yuv420pLayout(W, H);
   const data = Buffer.alloc(frameSize, 128);
   const dx = opts.moving ? 3 * f : 0, dy = opts.moving ? f : 0;
   for (let y = 0; y < H; y++) {
     for (let x = 0; x < W; x++) {
-      const v = (opts.logo ? logoValue(x, y) : undefined) ?? texture(x + dx, y + dy);
+      const v = (opts.logo ? logoValue(x, y) : undefined) ?? texture(x + dx, y + dy) + (opts.noise ? sensorNoise(x, y, f) : 0);
       data[y * W + x] = Math.max(16, Math.min(235, Math.round(v)));
     }
   }
@@ -60,7 +66,7 @@ function iouWithLogo(m: Uint8Array): number {
   return union ? inter / union : 0;
 }
 
-function feed(det: StaticOverlayDetector, from: number, to: number, opts: { moving: boolean; logo: boolean }): void {
+function feed(det: StaticOverlayDetector, from: number, to: number, opts: { moving: boolean; logo: boolean; noise?: boolean }): void {
   for (let f = from; f < to; f++) det.observe(frame(f, opts));
 }
 
@@ -80,6 +86,21 @@ describe('static overlay detector', () => {
     const det = new StaticOverlayDetector();
     feed(det, 0, 4 * FPS, { moving: false, logo: true });
     expect(det.learning).toBe(true);
+    expect(det.regions()).toHaveLength(0);
+  });
+
+  it('finds a logo in a still shot by its silence: the camera has noise, the inserted graphic none', () => {
+    const det = new StaticOverlayDetector();
+    feed(det, 0, 3 * FPS, { moving: false, logo: true, noise: true });
+    expect(det.learning).toBe(false);
+    const active = det.regions().filter((r) => r.state === 'active');
+    expect(active).toHaveLength(1);
+    expect(iouWithLogo(activeMask(active))).toBeGreaterThan(0.85);
+  });
+
+  it('claims nothing in a noisy still shot without an overlay', () => {
+    const det = new StaticOverlayDetector();
+    feed(det, 0, 6 * FPS, { moving: false, logo: false, noise: true });
     expect(det.regions()).toHaveLength(0);
   });
 

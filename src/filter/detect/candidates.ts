@@ -1,6 +1,7 @@
 import { components, dilate, erode, fillEnclosed, fillHoles, hysteresis, type Component } from './mask-ops.js';
 import type { MotionEvidence } from './motion-evidence.js';
 import type { PersistenceStats } from './persistence.js';
+import { DEFAULT_SILENCE_PARAMS, silentGraphics, type SilenceParams } from './silence.js';
 
 export interface CandidateParams {
   /** Mean-gradient length (levels per working pixel) that seeds a region / that extends one. */
@@ -55,6 +56,8 @@ export interface CandidateParams {
   readonly maxSaturatedShare: number;
   /** Mean squared change (levels^2) at or below which a pixel never changed. */
   readonly motionConstancy: number;
+  /** Graphics told from a still scene by their lack of noise (silence.ts); `false` turns that cue off. */
+  readonly silence: SilenceParams | false;
 }
 
 export const DEFAULT_CANDIDATE_PARAMS: CandidateParams = {
@@ -85,6 +88,7 @@ export const DEFAULT_CANDIDATE_PARAMS: CandidateParams = {
   saturatedBelow: 18,
   maxSaturatedShare: 0.3,
   motionConstancy: 2,
+  silence: DEFAULT_SILENCE_PARAMS,
 };
 
 export interface Candidate extends Component {
@@ -118,7 +122,11 @@ export function findCandidates(stats: PersistenceStats, params: CandidateParams,
   const { width: w, height: h, size } = stats;
   const share = movingShare(stats, params.movingActivity);
   const moved = motion !== undefined && motion.informative >= params.minInformative;
-  if (!moved && (stats.samples < params.minSamples || share < params.minMovingShare)) return { learning: true, movingShare: share, candidates: [] };
+  if (!moved && stats.samples < params.minSamples) return { learning: true, movingShare: share, candidates: [] };
+  // With the camera still, an inserted graphic is told from the scene by its silence; in a shot
+  // where nothing moves that is the only evidence there is, and without it the detector waits.
+  const silent = !moved && params.silence ? silentGraphics(stats, params.silence, excluded).map((c) => ({ ...c, confidence: edgeExcess(stats, c, params), byMotion: false })) : [];
+  if (!moved && share < params.minMovingShare) return { learning: silent.length === 0, movingShare: share, candidates: silent };
 
   const strong = new Uint8Array(size);
   const weak = new Uint8Array(size);
@@ -192,11 +200,24 @@ export function findCandidates(stats: PersistenceStats, params: CandidateParams,
       for (const p of c.pixels) act += stats.activity[p]!;
       if (act / c.pixels.length > params.maxRelativeActivity * ring.mean) continue;
     }
-    let excess = 0;
-    for (const p of c.pixels) excess += Math.min(1, stats.persistence(p) / (2 * params.strongEdge));
-    candidates.push({ ...c, confidence: fixedByMotion ?? excess / c.pixels.length, byMotion: fixedByMotion !== undefined });
+    candidates.push({ ...c, confidence: fixedByMotion ?? edgeExcess(stats, c, params), byMotion: fixedByMotion !== undefined });
   }
+  // A silent graphic the persistence cues also found (or joined to the still scene) is kept once.
+  for (const s of silent) if (!candidates.some((c) => overlapShare(s, c) > 0.5)) candidates.push(s);
   return { learning: false, movingShare: share, candidates };
+}
+
+/** 0..1: how far above the seed threshold a candidate's edges stay, on average. */
+function edgeExcess(stats: PersistenceStats, c: Component, params: CandidateParams): number {
+  let excess = 0;
+  for (const p of c.pixels) excess += Math.min(1, stats.persistence(p) / (2 * params.strongEdge));
+  return excess / c.pixels.length;
+}
+
+/** Share of `a`'s box inside `b`'s box. */
+function overlapShare(a: Component, b: Component): number {
+  const iw = Math.min(a.x1, b.x1) - Math.max(a.x0, b.x0), ih = Math.min(a.y1, b.y1) - Math.max(a.y0, b.y0);
+  return iw > 0 && ih > 0 ? (iw * ih) / Math.max(1, (a.x1 - a.x0) * (a.y1 - a.y0)) : 0;
 }
 
 /**
