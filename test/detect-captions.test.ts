@@ -74,6 +74,37 @@ describe('caption net', () => {
     expect(s.precision).toBeGreaterThanOrEqual(0.75);
   });
 
+  it('keeps a caption to its centred extent when scene strokes beside it merge into the line', async () => {
+    const clip = await synthesizeClip({ id: 'side', seed: 9, width: 640, height: 360, fps: 25, frames: 12, source: { kind: 'pan', photo: COFFEE }, overlays: [{ kind: 'subtitles', look: { ...HELD_OUT[1], style: 'outline' } }] });
+    const { width: w, height: h } = clip.truth;
+    // Captions are centred; 4 % of the height (14 px here) is what a line may reach past the mirror of its nearer end.
+    const slack = Math.round(0.04 * h);
+    let lines = 0, truth = 0, hit = 0;
+    for (let f = 0; f < clip.truth.frames; f++) {
+      const cap = clip.truth.rects[f]?.find((r) => r.kind === 'subtitles')?.rect;
+      const data = Buffer.from(clip.input[f]!);
+      // Scene that looks like more caption: the line's last 40 columns again, 4 px after its end.
+      if (cap) for (let y = cap.y; y < cap.y + cap.height; y++) for (let x = 0; x < 40 && cap.x + cap.width + 4 + x < w; x++) data[y * w + cap.x + cap.width + 4 + x] = data[y * w + cap.x + cap.width - 40 + x]!;
+      await det.observe({ ...frameOf(clip, f), data });
+      for (const r of det.regions()) {
+        lines++;
+        expect(r.rect.x + r.rect.width - w / 2).toBeLessThanOrEqual(w / 2 - r.rect.x + slack + 1);
+      }
+      if (!cap) continue;
+      const found = paint(det.regions(), 'subtitle', w, h);
+      const alpha = clip.alpha[f]!;
+      for (let y = cap.y; y < cap.y + cap.height; y++) {
+        for (let x = cap.x; x < cap.x + cap.width; x++) {
+          if (alpha[y * w + x]! < 3) continue;
+          truth++;
+          hit += found[y * w + x]!;
+        }
+      }
+    }
+    expect(lines).toBeGreaterThan(0);
+    expect(hit / truth).toBeGreaterThanOrEqual(0.95);
+  });
+
   it('finds nothing on caption-free pictures', async () => {
     for (const [seed, photo] of [[1, CHELSEA], [2, COFFEE]] as const) {
       const clip = await synthesizeClip({ id: 'c', seed, width: 640, height: 360, fps: 25, frames: 20, source: { kind: 'pan', photo }, overlays: [] });
