@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { yuv420pLayout, type Rect, type VideoFrame } from '../src/core/frame.js';
 import { AutoFilter } from '../src/filter/auto-filter.js';
 import { StaticOverlayDetector } from '../src/filter/detect/index.js';
+import { RegionTracker } from '../src/filter/detect/tracker.js';
+import type { Candidate } from '../src/filter/detect/candidates.js';
 import { FrameWindow } from '../src/filter/frame-window.js';
 import type { Region } from '../src/filter/filter.js';
 
@@ -137,6 +139,33 @@ describe('static overlay detector', () => {
     const det = new StaticOverlayDetector({ exclusions: [{ x: 100, y: 0, width: 60, height: 40 }] });
     feed(det, 0, 3 * FPS, { moving: true, logo: true });
     expect(det.regions()).toHaveLength(0);
+  });
+});
+
+describe('region tracker', () => {
+  /** A candidate covering the working-pixel box [x0, x1) x [y0, y1) of a 100-wide frame. */
+  const box = (x0: number, y0: number, x1: number, y1: number): Candidate => {
+    const pixels: number[] = [];
+    for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) pixels.push(y * 100 + x);
+    return { pixels, x0, y0, x1, y1, confidence: 1, byMotion: true };
+  };
+
+  it('keeps one id when a fragment of a plate is followed by the whole plate', () => {
+    const tracker = new RegionTracker();
+    // A corner first (IoU with the whole plate 0.11), then the plate, three extractions each.
+    for (let k = 0; k < 3; k++) tracker.update([box(10, 10, 16, 16)], k * 100);
+    expect(tracker.all.map((r) => `${r.id}:${r.state}`)).toEqual(['logo-1:active']);
+    for (let k = 3; k < 6; k++) tracker.update([box(10, 10, 28, 28)], k * 100);
+    expect(tracker.all.map((r) => `${r.id}:${r.state}`)).toEqual(['logo-1:active']);
+    expect(tracker.all[0]!.pixels).toHaveLength(18 * 18);
+  });
+
+  it('still tells apart two overlays that merely touch', () => {
+    const tracker = new RegionTracker();
+    for (let k = 0; k < 3; k++) tracker.update([box(10, 10, 20, 20)], k * 100);
+    for (let k = 3; k < 6; k++) tracker.update([box(10, 10, 20, 20), box(19, 10, 40, 20)], k * 100);
+    expect(tracker.all.map((r) => r.id)).toEqual(['logo-1', 'logo-2']);
+    expect(tracker.all[0]!.x1).toBe(20);
   });
 });
 

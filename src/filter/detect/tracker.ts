@@ -29,9 +29,11 @@ export interface TrackerParams {
   readonly forgetMs: number;
   /** Overlap (intersection over union) that makes a candidate the same region. */
   readonly matchIou: number;
+  /** Share of a region's pixels inside a candidate that makes the candidate the same region too. */
+  readonly containShare: number;
 }
 
-export const DEFAULT_TRACKER_PARAMS: TrackerParams = { confirmHits: 2, lostAfterMisses: 3, forgetMs: 20_000, matchIou: 0.3 };
+export const DEFAULT_TRACKER_PARAMS: TrackerParams = { confirmHits: 2, lostAfterMisses: 3, forgetMs: 20_000, matchIou: 0.3, containShare: 0.8 };
 
 /** Gives candidates stable identities and the learning -> active -> lost life cycle. */
 export class RegionTracker {
@@ -77,10 +79,15 @@ export class RegionTracker {
       const k = labels.get(p);
       if (k !== undefined && !claimed.has(k)) overlap.set(k, (overlap.get(k) ?? 0) + 1);
     }
-    let best = -1, bestIou = this.params.matchIou;
+    let best = -1, bestIou = -1;
     for (const [k, inter] of overlap) {
       const iou = inter / (r.pixels.length + candidates[k]!.pixels.length - inter);
-      if (iou >= bestIou) {
+      // A region first seen as a fragment (a corner of a faint plate) is the same overlay when a
+      // later, fuller candidate contains it: by IoU alone it became a second region, the fragment
+      // stayed "active" on the follower's word beside it, and the operator's switch for the first
+      // id no longer covered what was removed.
+      const same = iou >= this.params.matchIou || inter >= this.params.containShare * r.pixels.length;
+      if (same && iou > bestIou) {
         best = k;
         bestIou = iou;
       }
