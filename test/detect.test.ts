@@ -3,6 +3,7 @@ import { yuv420pLayout, type Rect, type VideoFrame } from '../src/core/frame.js'
 import { AutoFilter } from '../src/filter/auto-filter.js';
 import { StaticOverlayDetector } from '../src/filter/detect/index.js';
 import { RegionTracker } from '../src/filter/detect/tracker.js';
+import { fillEnclosed } from '../src/filter/detect/mask-ops.js';
 import type { Candidate } from '../src/filter/detect/candidates.js';
 import { FrameWindow } from '../src/filter/frame-window.js';
 import type { Region } from '../src/filter/filter.js';
@@ -139,6 +140,48 @@ describe('static overlay detector', () => {
     const det = new StaticOverlayDetector({ exclusions: [{ x: 100, y: 0, width: 60, height: 40 }] });
     feed(det, 0, 3 * FPS, { moving: true, logo: true });
     expect(det.regions()).toHaveLength(0);
+  });
+});
+
+describe('filling an outline drawn with gaps', () => {
+  /** The '#' pixels of the rows as one piece of evidence (pieces that nearly touch are grouped before filling). */
+  const shape = (rows: string[]) => {
+    const w = rows[0]!.length;
+    const pixels: number[] = [];
+    rows.forEach((r, y) => [...r].forEach((ch, x) => ch === '#' && pixels.push(y * w + x)));
+    const xs = pixels.map((p) => p % w), ys = pixels.map((p) => Math.floor(p / w));
+    return { c: { pixels, x0: Math.min(...xs), y0: Math.min(...ys), x1: Math.max(...xs) + 1, y1: Math.max(...ys) + 1 }, w };
+  };
+  const filled = (rows: string[]) => {
+    const { c, w } = shape(rows);
+    const on = new Set(fillEnclosed(c, w).pixels);
+    return rows.map((r, y) => [...r].map((_, x) => (on.has(y * w + x) ? '#' : '.')).join(''));
+  };
+
+  it('fills a plate whose right corners the evidence left bare', () => {
+    expect(filled([
+      '#######...',
+      '#.......#.',
+      '#.......#.',
+      '#######...',
+    ])).toEqual([
+      '#######...',
+      '#########.',
+      '#########.',
+      '#######...',
+    ]);
+  });
+
+  it('leaves out a notch open on three sides', () => {
+    expect(filled([
+      '#########',
+      '#...#...#',
+      '#........',
+    ])).toEqual([
+      '#########',
+      '#########',
+      '#........',
+    ]);
   });
 });
 

@@ -142,40 +142,52 @@ function neighbours8(i: number, w: number, h: number, visit: (k: number) => void
 
 /**
  * The component with every pixel of its box that has component pixels on at least `minSides` of
- * its four sides (same row to the left and right, same column above and below). Unlike a flood
- * fill it tolerates gaps in an outline (a logo's edge drawn incompletely by the evidence), while
- * the spaces between separate letters, open on three sides, stay out.
+ * its four sides (same row to the left and right, same column above and below), or on both sides
+ * of one axis. Unlike a flood fill it tolerates gaps in an outline (a logo's edge drawn
+ * incompletely by the evidence). The spaces between separate letters, open above and below, stay
+ * out when the letters have no plate.
+ * The axis rule is for a translucent plate under a pan. The evidence there draws the side
+ * the scene comes from a couple of pixels outside the plate, and leaves the plate's corners on that
+ * side bare. The strip along it then had only its left and right neighbours, and was left out:
+ * pan-translucent-0 lost 2 columns and 4 rows, IoU 0.780 -> 0.825 with the rule.
  */
 export function fillEnclosed(c: Component, w: number, minSides = 3): Component {
   const bw = c.x1 - c.x0, bh = c.y1 - c.y0;
   const m = new Uint8Array(bw * bh);
   for (const p of c.pixels) m[(Math.floor(p / w) - c.y0) * bw + (p % w) - c.x0] = 1;
+  // Bits: 1 left, 2 right, 4 above, 8 below.
   const sides = new Uint8Array(bw * bh);
   for (let y = 0; y < bh; y++) {
     let seen = 0;
     for (let x = 0; x < bw; x++) {
       if (m[y * bw + x]) seen = 1;
-      sides[y * bw + x]! += seen;
+      sides[y * bw + x]! |= seen;
     }
     seen = 0;
     for (let x = bw - 1; x >= 0; x--) {
-      if (m[y * bw + x]) seen = 1;
-      sides[y * bw + x]! += seen;
+      if (m[y * bw + x]) seen = 2;
+      sides[y * bw + x]! |= seen;
     }
   }
   for (let x = 0; x < bw; x++) {
     let seen = 0;
     for (let y = 0; y < bh; y++) {
-      if (m[y * bw + x]) seen = 1;
-      sides[y * bw + x]! += seen;
+      if (m[y * bw + x]) seen = 4;
+      sides[y * bw + x]! |= seen;
     }
     seen = 0;
     for (let y = bh - 1; y >= 0; y--) {
-      if (m[y * bw + x]) seen = 1;
-      sides[y * bw + x]! += seen;
+      if (m[y * bw + x]) seen = 8;
+      sides[y * bw + x]! |= seen;
     }
   }
   const pixels: number[] = [];
-  for (let y = 0; y < bh; y++) for (let x = 0; x < bw; x++) if (m[y * bw + x] || sides[y * bw + x]! >= minSides) pixels.push((y + c.y0) * w + x + c.x0);
+  for (let y = 0; y < bh; y++) {
+    for (let x = 0; x < bw; x++) {
+      const s = sides[y * bw + x]!;
+      const n = (s & 1) + ((s >> 1) & 1) + ((s >> 2) & 1) + ((s >> 3) & 1);
+      if (m[y * bw + x] || n >= minSides || (s & 3) === 3 || (s & 12) === 12) pixels.push((y + c.y0) * w + x + c.x0);
+    }
+  }
   return { ...c, pixels };
 }
