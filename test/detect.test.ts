@@ -297,6 +297,56 @@ describe('a flat plate whose outline reverses contrast', () => {
   });
 });
 
+describe('a ring-shaped logo', () => {
+  const RING: Rect = { x: 108, y: 8, width: 36, height: 36 };
+  const THICK = 6;
+  const inRing = (x: number, y: number) => {
+    const lx = x - RING.x, ly = y - RING.y;
+    if (lx < 0 || ly < 0 || lx >= RING.width || ly >= RING.height) return false;
+    return lx < THICK || ly < THICK || lx >= RING.width - THICK || ly >= RING.height - THICK;
+  };
+  const inHole = (x: number, y: number) => {
+    const lx = x - RING.x, ly = y - RING.y;
+    return lx >= THICK && ly >= THICK && lx < RING.width - THICK && ly < RING.height - THICK;
+  };
+  /** An opaque square ring (a bright frame with a dark rim) over a pan: the scene moves inside it. */
+  function ringFrame(f: number): VideoFrame {
+    const { frameSize, ySize } = yuv420pLayout(W, H);
+    const data = Buffer.alloc(frameSize, 128);
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) {
+        const lx = x - RING.x, ly = y - RING.y;
+        const rim = lx === 0 || ly === 0 || lx === RING.width - 1 || ly === RING.height - 1;
+        const v = inRing(x, y) ? (rim ? 40 : 225) : texture(x + 2 * f, y + f);
+        data[y * W + x] = Math.max(16, Math.min(235, Math.round(v)));
+      }
+    }
+    data.fill(128, ySize);
+    return { seq: f, ptsMs: (f * 1000) / FPS, width: W, height: H, data, arrivedAt: 0 };
+  }
+
+  it('is removed without the picture that moves inside it', () => {
+    const det = new StaticOverlayDetector();
+    for (let f = 0; f < 4 * FPS; f++) det.observe(ringFrame(f));
+    const m = activeMask(det.regions());
+    let ring = 0, ringFound = 0, hole = 0, holeFound = 0;
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) {
+        if (inRing(x, y)) {
+          ring++;
+          ringFound += m[y * W + x]!;
+        }
+        if (inHole(x, y)) {
+          hole++;
+          holeFound += m[y * W + x]!;
+        }
+      }
+    }
+    expect(ringFound / ring).toBeGreaterThan(0.85);
+    expect(holeFound / hole).toBeLessThan(0.25);
+  });
+});
+
 describe('AutoFilter', () => {
   const run = async (filter: AutoFilter, frames: number) => {
     const window = new FrameWindow(4);
