@@ -4,6 +4,11 @@
  * calls the filter directly).
  *
  *   npm run build && node dist/bench/logo-eval.js [--size 320x240|640x360] [--only substr] [--frames n]
+ *   npm run build && node dist/bench/logo-eval.js --bench full   # the benchmark's own clips instead
+ *
+ * `--bench quick|full` scores the clips `npm run bench` uses (bench/cases.ts, seed 1), as
+ * synthesised (not through the encoder the bench puts them through), so a change to the detector
+ * can be checked on exactly those clips in a few minutes.
  *
  * Per clip: logo mask IoU per second, the first time it reaches 0.85, IoU and luma PSNR inside the
  * logo from 3 s on (with the share of those pixels left as they came in, and the PSNR of the others
@@ -19,7 +24,7 @@ import type { Region } from '../src/filter/filter.js';
 import { PROJECT_ROOT } from '../src/core/paths.js';
 import { readClip, trueMask, writeClip, type ClipData, type LayerRect } from '../src/synth/clip.js';
 import { synthesizeClip, type ClipSpec } from '../src/synth/synthesize.js';
-import { findMedia, texturedPhotos } from './cases.js';
+import { benchCases, findMedia, texturedPhotos } from './cases.js';
 import { dilate, psnrFromMse } from './metrics.js';
 import { MASK_DILATE_PX } from './evaluate.js';
 
@@ -180,8 +185,10 @@ async function main(): Promise<void> {
     .option('--no-deblend', 'fill detected logos instead of inverting their blend')
     .option('--no-temporal', 'spatial fill only (no motion-compensated background memory)')
     .option('--grow <px>', 'score the found masks grown by this many pixels (what-if)', '0')
+    .option('--bench <quick|full>', "the benchmark's clips (bench/cases.ts) instead of this tool's own")
     .parse()
-    .opts<{ size: string; frames: string; only?: string; subtitles: boolean; trace: boolean; deblend: boolean; temporal: boolean; grow: string }>();
+    .opts<{ size: string; frames: string; only?: string; subtitles: boolean; trace: boolean; deblend: boolean; temporal: boolean; grow: string; bench?: string }>();
+  if (opts.bench !== undefined && opts.bench !== 'quick' && opts.bench !== 'full') throw new Error(`--bench: quick or full, not ${opts.bench}`);
   const [width, height] = opts.size.split('x').map(Number) as [number, number];
   const media = findMedia(join(PROJECT_ROOT, '..', 'shared', 'media')) ?? findMedia(join(PROJECT_ROOT, 'test', 'fixtures', 'media'));
   if (!media) throw new Error('no media');
@@ -189,15 +196,18 @@ async function main(): Promise<void> {
   const photo = (k: number) => textured.photos[(k * 37) % textured.photos.length]!;
   const cacheDir = join(PROJECT_ROOT, 'bench', 'out', 'logo-eval-cache');
   const rows: ClipScore[] = [];
-  for (const c of cases()) {
+  const specs: { name: string; spec: () => ClipSpec }[] = opts.bench
+    ? benchCases(media, { full: opts.bench === 'full', seed: 1 }).map((c) => ({ name: c.spec.id, spec: () => c.spec }))
+    : cases().map((c) => ({ name: c.name, spec: () => c.spec(width, height, Number(opts.frames), photo, media.videos[0]!) }));
+  for (const c of specs) {
     if (opts.only && !c.name.includes(opts.only)) continue;
-    const clip = await loadClip(c.spec(width, height, Number(opts.frames), photo, media.videos[0]!), cacheDir);
+    const clip = await loadClip(c.spec(), opts.bench ? join(cacheDir, `bench-${opts.bench}`) : cacheDir);
     const filter = new AutoFilter({ temporal: opts.temporal, ...(opts.subtitles ? {} : { subtitles: false }), ...(opts.deblend ? {} : { deblend: false }) });
     const row = await evaluate(clip, filter, opts.trace, Number(opts.grow));
     await filter.close();
     rows.push(row);
     console.log(
-      `${row.name.padEnd(22)} IoU/s ${row.iouPerSecond.padEnd(36)} first>=.85 ${Number.isNaN(row.firstGoodS) ? ' never' : `${row.firstGoodS.toFixed(1)} s`.padStart(6)}  ` +
+      `${row.name.padEnd(30)} IoU/s ${row.iouPerSecond.padEnd(36)} first>=.85 ${Number.isNaN(row.firstGoodS) ? ' never' : `${row.firstGoodS.toFixed(1)} s`.padStart(6)}  ` +
         `IoU3s ${row.iouFrom3s.toFixed(3)} (P ${row.precisionFrom3s.toFixed(2)} R ${row.recallFrom3s.toFixed(2)})  PSNR3s ${row.psnrFrom3s.toFixed(2)} (untouched ${(100 * row.untouchedShare).toFixed(0)} %, rest ${row.psnrTouched.toFixed(2)})  FP ${row.fpPct.toFixed(3)} %  ${row.learning ? 'learning' : ''}  ${row.msMean.toFixed(1)} ms`,
     );
   }
