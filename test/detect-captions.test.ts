@@ -157,6 +157,44 @@ describe('ticker', () => {
     }
   });
 
+  /**
+   * A 320x240 frame: a dark plate on rows 210-234 with bright "headlines" scrolling 3 px a frame
+   * until `quietFrom` (then a gap between headlines: the plate alone), over a textured pan whose
+   * rows just above the plate turn as dark as the plate from `blendFrom` on (its top edge fades).
+   */
+  function tickerFrame(f: number, quietFrom: number, blendFrom: number): Frame {
+    const W = 320, H = 240;
+    const data = Buffer.alloc(W * H * 1.5, 128);
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) {
+        let v: number;
+        if (y >= 210 && y < 235) {
+          const headline = f < quietFrom && y >= 216 && y < 228 && ((x + 3 * f) % 40) < 24 && ((x + 3 * f) % 6) < 4;
+          v = headline ? 220 : 40;
+        } else if (f >= blendFrom && y >= 190) {
+          v = 40 + ((x * 7 + y * 3 + f) % 5);
+        } else {
+          v = 120 + 60 * Math.sin((x + 2 * f) * 0.21) * Math.cos((y + f) * 0.17);
+        }
+        data[y * W + x] = v;
+      }
+    }
+    return { seq: f, ptsMs: f * 40, width: W, height: H, data, arrivedAt: 0 };
+  }
+
+  it('keeps a confirmed bar through a gap between headlines, and while the scene above matches its plate', () => {
+    for (const [quietFrom, blendFrom] of [[30, 1000], [1000, 30]]) {
+      const det = new TickerDetector();
+      const states: string[] = [];
+      for (let f = 0; f < 90; f++) {
+        det.observe(tickerFrame(f, quietFrom, blendFrom));
+        states.push(det.regions()[0]?.state ?? 'none');
+      }
+      expect(states[29]).toBe('active');
+      expect(states.slice(30)).toEqual(Array(60).fill('active'));
+    }
+  });
+
   it('finds no ticker in a boxed caption or a caption-free pan', async () => {
     for (const overlays of [[{ kind: 'subtitles', look: { style: 'box' } }], []] as const) {
       const clip = await synthesizeClip({ id: 'n', seed: 6, width: 320, height: 240, fps: 25, frames: 40, source: { kind: 'pan', photo: COFFEE }, overlays });
@@ -199,6 +237,18 @@ describe('AutoFilter with captions and tickers', () => {
     let changed = 0;
     for (let y = bar.y; y < bar.y + bar.height; y++) for (let x = 0; x < 320; x++) if (outs[last]![y * 320 + x] !== clip.input[last]![y * 320 + x]) changed++;
     expect(changed / (bar.height * 320)).toBeGreaterThan(0.5);
+    await filter.close();
+  });
+
+  it('reports a ticker bar once, as the ticker: no logo regions inside it', async () => {
+    const clip = await synthesizeClip({ id: 't', seed: 31, width: 320, height: 240, fps: 25, frames: 125, source: { kind: 'pan', photo: CHELSEA }, overlays: [{ kind: 'ticker', opacity: 1 }] });
+    const filter = new AutoFilter({ subtitles: false });
+    await runAll(filter, clip);
+    const regions = filter.detectedRegions();
+    const ticker = regions.find((r) => r.kind === 'ticker' && r.state === 'active')!;
+    expect(ticker).toBeDefined();
+    const inside = (r: Region) => r.rect.y >= ticker.rect.y - 2 && r.rect.y + r.rect.height <= ticker.rect.y + ticker.rect.height + 2;
+    expect(regions.filter((r) => r.kind === 'logo' && inside(r))).toEqual([]);
     await filter.close();
   });
 

@@ -149,9 +149,22 @@ export class AutoFilter implements Filter {
   /** Detected regions with their state; `enabled` reflects the operator's switches. */
   detectedRegions(): readonly Region[] {
     const tickers = this.ticker?.regions() ?? [];
-    // A ticker's headlines look like captions to the caption finder; the bar is removed whole.
-    const captions = (this.subtitles?.regions() ?? []).filter((c) => !tickers.some((t) => t.state === 'active' && insideShare(c.rect, t.rect) > 0.5));
-    const found = [...this.detector.regions(), ...tickers, ...captions];
+    // A ticker's headlines look like captions to the caption finder, and its fixed plate (and the
+    // gaps between headlines) like logos to the static detector: the bar is removed whole, as one
+    // region the operator can switch. The static detector also draws the bar's long edges as thin
+    // full-width strips that straddle them.
+    // (A followed logo's box may hang over the frame's side: only what is on screen counts.)
+    const inTicker = (r: Region) =>
+      tickers.some((t) => {
+        if (t.state !== 'active') return false;
+        const x0 = Math.max(r.rect.x, t.rect.x), x1 = Math.min(r.rect.x + r.rect.width, t.rect.x + t.rect.width);
+        if (x1 <= x0) return false;
+        const shown = { ...r.rect, x: x0, width: x1 - x0 };
+        return insideShare(shown, t.rect) > 0.5 || (shown.width > t.rect.width / 2 && insideShare(shown, grownRect(t.rect, t.rect.height / 2)) > 0.5);
+      });
+    const captions = (this.subtitles?.regions() ?? []).filter((c) => !inTicker(c));
+    const logos = this.detector.regions().filter((l) => !inTicker(l));
+    const found = [...logos, ...tickers, ...captions];
     return found.map((r) => ({ ...r, enabled: !this.disabled.has(r.id) && !this.excluded(r) }));
   }
 
@@ -341,6 +354,11 @@ const BEHIND_LOOK_EVERY = 4;
 
 /** Frames between two estimates of a target plane's blend slope (see AutoFilter.slopes). */
 const SLOPE_EVERY = 4;
+
+/** `r` grown by `by` pixels above and below. */
+function grownRect(r: Rect, by: number): Rect {
+  return { x: r.x, y: r.y - by, width: r.width, height: r.height + 2 * by };
+}
 
 /** Share of `a`'s area that lies inside `b`. */
 function insideShare(a: Rect, b: Rect): number {
