@@ -110,6 +110,18 @@ describe('static overlay detector', () => {
     expect(det.regions()).toHaveLength(0);
   });
 
+  it('takes no window frame for an overlay: the still pillar from top to bottom beside the tree', async () => {
+    // tree-160x120.mp4: a fixed camera at a window, leaves and a hand moving beside its dark frame.
+    const clip = await synthesizeClip({ id: 'tree', seed: 5, width: 640, height: 360, fps: 25, frames: 250, source: { kind: 'video', path: join(import.meta.dirname, 'fixtures', 'media', 'tree-160x120.mp4'), startFrame: 50 }, overlays: [] });
+    const det = new StaticOverlayDetector();
+    let tallest = 0;
+    clip.input.forEach((data, f) => {
+      det.observe({ seq: f, ptsMs: (f * 1000) / FPS, width: 640, height: 360, data, arrivedAt: 0 });
+      for (const r of det.regions()) if (r.state === 'active') tallest = Math.max(tallest, r.rect.height);
+    });
+    expect(tallest).toBeLessThan(0.8 * 360);
+  });
+
   it('finds nothing on a moving background without an overlay', () => {
     const det = new StaticOverlayDetector();
     feed(det, 0, 4 * FPS, { moving: true, logo: false });

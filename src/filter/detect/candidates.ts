@@ -36,6 +36,12 @@ export interface CandidateParams {
   /** Components smaller than this (working pixels) are noise; larger than this share of the frame, scene. */
   readonly minArea: number;
   readonly maxAreaShare: number;
+  /**
+   * A component at least this share of the frame's height is scene: a pillar or a window frame
+   * that stays put and keeps its edges while leaves move beside it, a pillarbox bar. No logo runs
+   * from top to bottom. (Wide ones may be overlays: a lower-third plate spans the width.)
+   */
+  readonly maxHeightShare: number;
   /** Camera-moving samples after which the motion evidence is trusted (and learning ends). */
   readonly minInformative: number;
   /** Static score (see MotionEvidence) that seeds / extends, and the warped-error energy (levels^2) it needs. */
@@ -89,6 +95,7 @@ export const DEFAULT_CANDIDATE_PARAMS: CandidateParams = {
   minSamples: 10,
   minArea: 20,
   maxAreaShare: 0.08,
+  maxHeightShare: 0.8,
   minInformative: 6,
   motionStrongScore: 0.8,
   motionWeakScore: 0.6,
@@ -142,7 +149,8 @@ export function findCandidates(stats: PersistenceStats, params: CandidateParams,
   if (!moved && stats.samples < params.minSamples) return { learning: true, movingShare: share, candidates: [] };
   // With the camera still, an inserted graphic is told from the scene by its silence; in a shot
   // where nothing moves that is the only evidence there is, and without it the detector waits.
-  const silent = !moved && params.silence ? silentGraphics(stats, params.silence, excluded).map((c) => ({ ...c, confidence: edgeExcess(stats, c, params), byMotion: false })) : [];
+  const tooTall = (c: Component) => c.y1 - c.y0 >= params.maxHeightShare * h;
+  const silent = !moved && params.silence ? silentGraphics(stats, params.silence, excluded).filter((c) => !tooTall(c)).map((c) => ({ ...c, confidence: edgeExcess(stats, c, params), byMotion: false })) : [];
   if (!moved && share < params.minMovingShare) return { learning: silent.length === 0, movingShare: share, candidates: silent };
 
   const strong = new Uint8Array(size);
@@ -196,7 +204,7 @@ export function findCandidates(stats: PersistenceStats, params: CandidateParams,
   const found = components(mask, w, h);
   for (const evidence of moved ? groupNear(found, 2 * params.motionCloseRadius) : found) {
     const c = moved ? carveSceneHoles(fillEnclosed(evidence, w), raw, motion, params, w, h) : evidence;
-    if (c.pixels.length < params.minArea || c.pixels.length > params.maxAreaShare * size) continue;
+    if (c.pixels.length < params.minArea || c.pixels.length > params.maxAreaShare * size || tooTall(c)) continue;
     // Scored on the evidence itself, not the filled interior: inside a translucent logo the scene
     // shows through and moves with the camera, as it should.
     const fixedByMotion = moved ? motionComponentScore(motion, evidence, params, raw) : undefined;
