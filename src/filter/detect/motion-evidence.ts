@@ -18,11 +18,7 @@ export interface MotionEvidenceParams {
   readonly minDisplacement: number;
   /**
    * Displacement sought: a slow pan is compared with an older sample (up to `history` back) so
-   * that the camera has moved about this far, which is what makes overlay edges stand out. 36
-   * samples (72 frames) reach it down to ~0.02 px a frame. With 12, a drift of 0.05 px a frame
-   * over out-of-focus wood was compared across ~0.6 px: the blurred scene then hardly changed
-   * beside the sharp grain, like an opaque overlay's edge, and a 146x118 'logo' was confirmed
-   * around a 25x23 one (full bench pan-opaque-logo-1).
+   * that the camera has moved about this far, which is what makes overlay edges stand out.
    */
   readonly targetDisplacement: number;
   readonly history: number;
@@ -51,7 +47,7 @@ export interface MotionEvidenceParams {
 export const DEFAULT_MOTION_EVIDENCE: MotionEvidenceParams = {
   minDisplacement: 0.5,
   targetDisplacement: 1.5,
-  history: 36,
+  history: 12,
   minInlierShare: 0.5,
   memorySamples: 48,
   sourceEnergy: 9,
