@@ -197,7 +197,7 @@ async function main(): Promise<void> {
   const cacheDir = join(PROJECT_ROOT, 'bench', 'out', 'logo-eval-cache');
   const rows: ClipScore[] = [];
   const specs: { name: string; spec: () => ClipSpec }[] = opts.bench
-    ? benchCases(media, { full: opts.bench === 'full', seed: 1 }).map((c) => ({ name: c.spec.id, spec: () => c.spec }))
+    ? benchCases(textured, { full: opts.bench === 'full', seed: 1 }).map((c) => ({ name: c.spec.id, spec: () => c.spec }))
     : cases().map((c) => ({ name: c.name, spec: () => c.spec(width, height, Number(opts.frames), photo, media.videos[0]!) }));
   for (const c of specs) {
     if (opts.only && !c.name.includes(opts.only)) continue;
