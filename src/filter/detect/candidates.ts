@@ -279,6 +279,12 @@ function carveSceneHoles(c: Component, raw: Uint8Array, motion: MotionEvidence, 
   const at = (k: number) => (Math.floor(k / bw) + c.y0) * w + (k % bw) + c.x0;
   const inside = new Uint8Array(bw * bh);
   for (const p of c.pixels) inside[(Math.floor(p / w) - c.y0) * bw + (p % w) - c.x0] = 1;
+  // Pieces are judged, not pixels: an opaque body (no change at all) often touches a hole through
+  // a gap in the edge evidence, and single pixels of a fading body look like scene.
+  const holes = new Uint8Array(bw * bh);
+  for (let k = 0; k < bw * bh; k++) if (inside[k] && !raw[at(k)] && motion.still[at(k)]! >= params.motionStrongEnergy) holes[k] = 1;
+  const pieces = components(holes, bw, bh).filter((piece) => piece.pixels.length >= params.holeMinArea);
+  if (pieces.length === 0) return c;
   // The scene's own change next to the candidate: a 3-pixel ring outside its box.
   let ringSum = 0, ringN = 0;
   for (let y = Math.max(0, c.y0 - 3); y < Math.min(h, c.y1 + 3); y++) {
@@ -291,13 +297,8 @@ function carveSceneHoles(c: Component, raw: Uint8Array, motion: MotionEvidence, 
   }
   if (ringN === 0) return c;
   const ring = ringSum / ringN;
-  // Pieces are judged, not pixels: an opaque body (no change at all) often touches a hole through
-  // a gap in the edge evidence, and single pixels of a fading body look like scene.
-  const holes = new Uint8Array(bw * bh);
-  for (let k = 0; k < bw * bh; k++) if (inside[k] && !raw[at(k)] && motion.still[at(k)]! >= params.motionStrongEnergy) holes[k] = 1;
   let cut = false;
-  for (const piece of components(holes, bw, bh)) {
-    if (piece.pixels.length < params.holeMinArea) continue;
+  for (const piece of pieces) {
     let still = 0, score = 0;
     for (const k of piece.pixels) {
       still += motion.still[at(k)]!;

@@ -90,8 +90,8 @@ export class TickerDetector {
     this.updateCoverage(w, bh);
     if (this.havePrev) this.updateScroll(w, bh);
     this.havePrev = true;
-    // The bar found so far is kept while its edges stay and its text still scrolls: one frame where
-    // a gap between headlines splits the scrolling rows does not start the count again.
+    // The bar found so far is kept while its edges stay and its text still scrolls (once confirmed,
+    // while either does: see stillThere), so a gap between headlines does not start the count again.
     const bar = this.bar && this.stillThere(this.bar, bh, this.evidence >= p.confirmFrames) ? this.bar : this.findBar(bh, h);
     const same = bar && this.bar && Math.abs(bar.y0 - this.bar.y0) <= 1 && Math.abs(bar.y1 - this.bar.y1) <= 1;
     this.evidence = bar ? Math.min(2 * p.confirmFrames, (same ? this.evidence : 0) + 1) : Math.max(0, this.evidence - 1);
@@ -184,9 +184,8 @@ export class TickerDetector {
   /**
    * An unconfirmed bar must keep its edges and scroll; a confirmed one stays while either holds.
    * Between two headlines nothing scrolls for a second or more, and the pan can bring scene as
-   * bright as the plate right above it, so that its top edge fades: full bench
-   * pan-dynamic-ticker-0 lost the bar from frame 180 on, and the static detector then took the
-   * plate for logos.
+   * dark as the plate right above it, so that its top edge fades: a synthesised ticker pan lost its
+   * bar from frame 180 on, and the static detector then took the plate for logos.
    */
   private stillThere(bar: Bar, bh: number, confirmed: boolean): boolean {
     const { edgeCoverage } = this.params;
