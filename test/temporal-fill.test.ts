@@ -167,6 +167,21 @@ describe('global motion estimation', () => {
     expect(worst).toBeLessThan(0.1);
   });
 
+  it('rounds a creeping pan to none for the memories, but still reports it as measured', () => {
+    // 0.08 px a frame: under minShiftPx, which keeps a static camera's noise from drifting memories;
+    // the de-blend's motion references integrate over seconds only and need the step itself.
+    const creep = (f: number): Pose => ({ zoom: 1, px: 0.08 * f, py: 0.05 * f });
+    const estimator = new GlobalMotionEstimator();
+    let worst = 0;
+    for (let f = 0; f < 8; f++) {
+      const m = estimator.estimate({ data: render(scene(4), creep(f)), offset: 0, width: W, height: H }, []);
+      if (f === 0) continue;
+      expect(m.toPrevious).toEqual({ s: 1, tx: 0, ty: 0 });
+      worst = Math.max(worst, cornerError(m.measured, trueMotion(creep(f - 1), creep(f))));
+    }
+    expect(worst).toBeLessThan(0.03);
+  });
+
   it('keeps a static camera exactly static and calls a different picture a cut', () => {
     const estimator = new GlobalMotionEstimator();
     const a = render(scene(2), still());

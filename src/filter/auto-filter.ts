@@ -1,5 +1,6 @@
 import { yuv420pLayout, type Rect, type VideoFrame } from '../core/frame.js';
 import { BackgroundMaps, DEFAULT_DEBLEND_PARAMS, PlaneMoments, deblendPixel, regionSlope, type DeblendParams } from './detect/deblend.js';
+import { MotionReference } from './detect/motion-deblend.js';
 import { StaticOverlayDetector, type StaticDetectorOptions } from './detect/index.js';
 import { DEFAULT_SUBTITLE_PARAMS, SubtitleDetector, type SubtitleParams } from './detect/subtitles.js';
 import { CaptionFinder } from './detect/caption-finder.js';
@@ -9,6 +10,7 @@ import type { DetectionMemory } from './detect/memory.js';
 import { fillRect, FillScratch, planeRect, yuv420pPlanes, type PixelRect, type Plane } from './fill/index.js';
 import type { Filter, FilterContext, FilterControls, FilterResult, FilterSettings, Region } from './filter.js';
 import { TemporalFill, type TemporalOptions, type TimeKnowledge } from './temporal/index.js';
+import { chromaZoom, type Zoom } from './temporal/zoom.js';
 import { holeFromPixels, type Hole, type ModelInpainter, type ModelStats } from './inpaint/index.js';
 
 /** Extra pixels filled around a detected mask: anti-aliased edges sit just outside what the statistics see. */
@@ -97,6 +99,12 @@ export class AutoFilter implements Filter {
    * per-pixel work until the next look.
    */
   private readonly slopes = new Map<string, { slope: number | undefined; age: number }>();
+  /**
+   * Each de-blended target plane's snapshots and solved background (detect/motion-deblend.ts): under
+   * a slow pan the ring-interpolated temporal mean still holds the scene's detail; the camera's
+   * motion gives the exact level instead.
+   */
+  private readonly references = new Map<string, { ref: MotionReference; seq: number }>();
   /**
    * Per region, the target last built from it and the plane pixels under it. A static logo's mask
    * and rectangle stay the same for many frames; growing the mask and listing its pixels again on
@@ -230,11 +238,13 @@ export class AutoFilter implements Filter {
     // What earlier frames showed replaces the spatial fill where known; de-blending still comes first.
     this.known = this.temporal && !ctx.behind ? this.temporal.apply(frame.data, work, width, height, targets) : [];
     const holes: Hole[] = [];
+    // This frame's camera step, for the de-blend's motion references (none while behind: the temporal fill did not run).
+    const step = this.temporal && !ctx.behind ? this.temporal.cameraStep : undefined;
     targets.forEach((t, k) => {
       for (let p = 0; p < 3; p++) {
         if (!spatial[k]![p]) continue;
         const pixels = this.pixelsOf(t, p === 0 ? 1 : 2, keep, width, workPlanes[p]!.width);
-        const filled = t.deblend ? this.writeDeblended(`${t.id}:${p}`, blend[p]!, t.rects[p]!, pixels, inPlanes[p]!, workPlanes[p]!, outPlanes[p]!) : pixels;
+        const filled = t.deblend ? this.writeDeblended(`${t.id}:${p}`, blend[p]!, t.rects[p]!, pixels, inPlanes[p]!, workPlanes[p]!, outPlanes[p]!, frame.seq, step && (p === 0 ? step : chromaZoom(step))) : pixels;
         if (!t.deblend) for (const i of pixels) outPlanes[p]!.data[outPlanes[p]!.offset + i] = workPlanes[p]!.data[workPlanes[p]!.offset + i]!;
         // Only what was interpolated is the model's to refine: de-blended pixels are recovered and
         // pixels an earlier frame showed are copied, not guessed.
@@ -242,6 +252,7 @@ export class AutoFilter implements Filter {
       }
     });
     for (const key of this.slopes.keys()) if (!targets.some((t) => key.startsWith(`${t.id}:`))) this.slopes.delete(key);
+    for (const key of this.references.keys()) if (!targets.some((t) => t.deblend && key.startsWith(`${t.id}:`))) this.references.delete(key);
     for (const id of this.targets.keys()) if (!targets.some((t) => t.id === id)) this.targets.delete(id);
     if (!this.model) return { data: out, degraded: ctx.behind };
     // Behind: the model (which may wait up to its deadline) is skipped like detection; its last residuals still apply.
@@ -268,8 +279,17 @@ export class AutoFilter implements Filter {
    * the overlay is translucent enough and the fill elsewhere (opaque core, anti-aliased edge,
    * short evidence).
    */
-  private writeDeblended(key: string, moments: PlaneMoments, rect: PixelRect, pixels: readonly number[], input: Plane, fill: Plane, out: Plane): readonly number[] {
+  private writeDeblended(key: string, moments: PlaneMoments, rect: PixelRect, pixels: readonly number[], input: Plane, fill: Plane, out: Plane, seq: number, step: Zoom | undefined): readonly number[] {
     moments.addRect(input, rect);
+    let held = this.references.get(key);
+    const margin = key.endsWith(':0') ? MOTION_MARGIN_PX : MOTION_MARGIN_PX >> 1;
+    if (!held || !held.ref.fits(rect, margin)) {
+      held = { ref: new MotionReference(rect, input.width, input.height, margin), seq: seq - 1 };
+      this.references.set(key, held);
+    }
+    // A frame it did not see (a gap in the target, a frame behind) breaks the chain of camera steps.
+    held.ref.advance(input, held.seq === seq - 1 ? step : undefined);
+    held.seq = seq;
     let cached = this.slopes.get(key);
     const fresh = !cached || cached.age >= SLOPE_EVERY;
     // The per-pixel test needs this rectangle's maps (a shared scratch); without a slope nothing reads them.
@@ -280,14 +300,24 @@ export class AutoFilter implements Filter {
     }
     cached!.age++;
     const slope = mapped ? cached!.slope : undefined;
-    if (slope === undefined) {
+    const ref = held.ref;
+    // Chroma follows luma: its planes are solved only once luma (or the ring) says the overlay is translucent.
+    const luma = key.endsWith(':0') ? undefined : this.references.get(`${key.slice(0, key.lastIndexOf(':'))}:0`)?.ref;
+    if (ref.due && (!luma || luma.translucent || slope !== undefined)) ref.solve(input, pixels, slope);
+    // The solved blend is used while something says the overlay is translucent now: its own
+    // textured pixels, or the ring's slope (a pulsing logo's slope comes and goes; a blend fitted in
+    // one of its translucent moments must not outlive it).
+    const solved = ref.usable && (ref.translucent || slope !== undefined);
+    if (slope === undefined && !solved) {
       // Nothing to invert (an opaque logo, or evidence still short): the fill, as for any target.
       for (const i of pixels) out.data[out.offset + i] = fill.data[fill.offset + i]!;
       return pixels;
     }
+    // Per pixel: the blend solved from the camera's motion, else the ring-mean de-blend, else the fill.
     const filled: number[] = [];
     for (const i of pixels) {
-      const clean = deblendPixel(moments, this.maps, i, input.data[input.offset + i]!, slope, this.deblendParams);
+      const observed = input.data[input.offset + i]!;
+      const clean = (solved ? ref.value(i, input.width, observed) : undefined) ?? (slope === undefined ? undefined : deblendPixel(moments, this.maps, i, observed, slope, this.deblendParams));
       if (clean === undefined) filled.push(i);
       const v = clean ?? fill.data[fill.offset + i]!;
       out.data[out.offset + i] = v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v);
@@ -351,6 +381,9 @@ export class AutoFilter implements Filter {
 
 /** While behind, detection and captions run on one frame in this many. */
 const BEHIND_LOOK_EVERY = 4;
+
+/** Background (luma pixels) around a de-blended target that its motion reference keeps: where the chains of equations end. */
+const MOTION_MARGIN_PX = 16;
 
 /** Frames between two estimates of a target plane's blend slope (see AutoFilter.slopes). */
 const SLOPE_EVERY = 4;

@@ -7,6 +7,11 @@ import { IDENTITY_ZOOM, type Zoom } from './zoom.js';
 export interface GlobalMotion {
   /** Maps this frame's luma coordinates onto the previous frame's. */
   readonly toPrevious: Zoom;
+  /**
+   * The estimate before steps under minShiftPx were taken as none: what a consumer that integrates
+   * over seconds rather than minutes (the de-blend's motion references) uses to follow a slow pan.
+   */
+  readonly measured: Zoom;
   /** Luma brightness change: this frame ~ previous + bias (levels). */
   readonly bias: number;
   /** Fraction of the compared pixels the model explains (within `explainedLevels`), 0..1. */
@@ -136,7 +141,7 @@ export class GlobalMotionEstimator {
     const sameSize = prev.length === current.length && prev[0]!.width === current[0]!.width && prev[0]!.height === current[0]!.height;
     if (!sameSize) {
       this.velocity = still();
-      return { toPrevious: IDENTITY_ZOOM, bias: 0, confidence: 0, mismatch: 0, cut: false, first: true };
+      return { toPrevious: IDENTITY_ZOOM, measured: IDENTITY_ZOOM, bias: 0, confidence: 0, mismatch: 0, cut: false, first: true };
     }
     const centre = { x: (luma.width - 1) / 2, y: (luma.height - 1) / 2 };
     const predicted: Params = { ...this.velocity, b: 0 };
@@ -162,8 +167,9 @@ export class GlobalMotionEstimator {
     const cut = confidence < this.opts.cutBelow || mismatch > this.opts.cutAbove;
     if (!valid || cut) {
       this.velocity = still();
-      return { toPrevious: IDENTITY_ZOOM, bias: 0, confidence, mismatch, cut, first: false };
+      return { toPrevious: IDENTITY_ZOOM, measured: IDENTITY_ZOOM, bias: 0, confidence, mismatch, cut, first: false };
     }
+    const measured = { s: 1 + p.ds, tx: p.tx - p.ds * centre.x, ty: p.ty - p.ds * centre.y };
     // Largest displacement the zoom + shift makes anywhere in the frame.
     const shift = Math.max(Math.abs(p.tx), Math.abs(p.ty)) + Math.abs(p.ds) * Math.max(centre.x, centre.y);
     if (shift < this.opts.minShiftPx) {
@@ -175,6 +181,7 @@ export class GlobalMotionEstimator {
     const s = 1 + p.ds;
     return {
       toPrevious: { s, tx: p.tx - p.ds * centre.x, ty: p.ty - p.ds * centre.y },
+      measured,
       bias: p.b,
       confidence,
       mismatch,

@@ -4,7 +4,7 @@ import { GlobalMotionEstimator, type GlobalMotion, type MotionOptions } from './
 import { BLOCK, CaptureScratch, mapBox, MemoryWindow, overlap, type Box, type Covered } from './memory.js';
 import { PushPull } from './push-pull.js';
 import { ResampleScratch, type Raster } from './resample.js';
-import { composeZoom } from './zoom.js';
+import { composeZoom, type Zoom } from './zoom.js';
 
 /** A pixel region being removed this frame, as the spatial fill saw it. */
 export interface TemporalHole {
@@ -117,6 +117,15 @@ export class TemporalFill {
   /** The camera motion estimated for the last frame applied. */
   get motion(): GlobalMotion | undefined {
     return this.lastMotion;
+  }
+
+  /**
+   * The last frame's camera step (its luma coordinates -> the previous frame's) when the estimate
+   * can be trusted, as measured: steps too small for the memories to follow are kept.
+   */
+  get cameraStep(): Zoom | undefined {
+    const m = this.lastMotion;
+    return m && !m.first && !m.cut && m.confidence >= this.opts.minConfidence ? m.measured : undefined;
   }
 
   /** Luma pixels held by all memories (bounded by maxMemoryFraction of a frame). */
