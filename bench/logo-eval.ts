@@ -101,6 +101,8 @@ interface ClipScore {
   precisionFrom3s: number;
   recallFrom3s: number;
   psnrFrom3s: number;
+  /** Luma PSNR inside the logo (true mask grown as scored) per second, all seconds. */
+  psnrPerSecond: string;
   /** Of the scored pixels, the share the filter left as they came in, and the PSNR of the rest alone. */
   untouchedShare: number;
   psnrTouched: number;
@@ -113,6 +115,7 @@ async function evaluate(clip: ClipData, filter: AutoFilter, trace = false, grow 
   const { width, height, fps, frames } = clip.truth;
   const window = new FrameWindow(8);
   const perSecond: { inter: number; union: number }[] = [];
+  const psnrPerSecond: { sq: number; n: number }[] = [];
   let inter3 = 0, union3 = 0, found3 = 0, truth3 = 0, sq = 0, n = 0, sqTouched = 0, nTouched = 0, fp = 0, firstGood = NaN, ms = 0;
   for (let f = 0; f < frames; f++) {
     const frame: VideoFrame = { seq: f, ptsMs: (f * 1000) / fps, width, height, data: clip.input[f]!, arrivedAt: 0 };
@@ -139,6 +142,14 @@ async function evaluate(clip: ClipData, filter: AutoFilter, trace = false, grow 
     perSecond[s].inter += i;
     perSecond[s].union += u;
     if (Number.isNaN(firstGood) && u > 0 && i / u >= 0.85) firstGood = f / fps;
+    const region = dilate(truth, width, height, MASK_DILATE_PX);
+    const clean = clip.clean[f]!;
+    const sec = (psnrPerSecond[s] ??= { sq: 0, n: 0 });
+    for (let p = 0; p < region.length; p++) {
+      if (!region[p]) continue;
+      sec.sq += (out[p]! - clean[p]!) ** 2;
+      sec.n++;
+    }
     if (f < 3 * fps) continue;
     inter3 += i;
     union3 += u;
@@ -146,8 +157,6 @@ async function evaluate(clip: ClipData, filter: AutoFilter, trace = false, grow 
       found3 += found[p]!;
       truth3 += truth[p]!;
     }
-    const region = dilate(truth, width, height, MASK_DILATE_PX);
-    const clean = clip.clean[f]!;
     for (let p = 0; p < region.length; p++) {
       if (!region[p]) continue;
       const d = out[p]! - clean[p]!;
@@ -162,6 +171,7 @@ async function evaluate(clip: ClipData, filter: AutoFilter, trace = false, grow 
   return {
     name: clip.truth.id,
     iouPerSecond: perSecond.map((x) => (x.union ? (x.inter / x.union).toFixed(2) : '-')).join(' '),
+    psnrPerSecond: psnrPerSecond.map((x) => (x.n ? psnrFromMse(x.sq / x.n).toFixed(1) : '-')).join(' '),
     firstGoodS: firstGood,
     iouFrom3s: union3 ? inter3 / union3 : NaN,
     precisionFrom3s: found3 ? inter3 / found3 : NaN,
@@ -183,11 +193,12 @@ async function main(): Promise<void> {
     .option('--no-subtitles', 'switch the subtitle detector off (logo work only)')
     .option('--trace', 'print every third frame: true and found logo pixels, regions and states', false)
     .option('--no-deblend', 'fill detected logos instead of inverting their blend')
+    .option('--psnr-per-second', 'also print the luma PSNR inside each logo per second (from the start)')
     .option('--no-temporal', 'spatial fill only (no motion-compensated background memory)')
     .option('--grow <px>', 'score the found masks grown by this many pixels (what-if)', '0')
     .option('--bench <quick|full>', "the benchmark's clips (bench/cases.ts) instead of this tool's own")
     .parse()
-    .opts<{ size: string; frames: string; only?: string; subtitles: boolean; trace: boolean; deblend: boolean; temporal: boolean; grow: string; bench?: string }>();
+    .opts<{ size: string; frames: string; only?: string; subtitles: boolean; trace: boolean; deblend: boolean; temporal: boolean; psnrPerSecond?: boolean; grow: string; bench?: string }>();
   if (opts.bench !== undefined && opts.bench !== 'quick' && opts.bench !== 'full') throw new Error(`--bench: quick or full, not ${opts.bench}`);
   const [width, height] = opts.size.split('x').map(Number) as [number, number];
   const media = findMedia(join(PROJECT_ROOT, '..', 'shared', 'media')) ?? findMedia(join(PROJECT_ROOT, 'test', 'fixtures', 'media'));
@@ -210,6 +221,7 @@ async function main(): Promise<void> {
       `${row.name.padEnd(30)} IoU/s ${row.iouPerSecond.padEnd(36)} first>=.85 ${Number.isNaN(row.firstGoodS) ? ' never' : `${row.firstGoodS.toFixed(1)} s`.padStart(6)}  ` +
         `IoU3s ${row.iouFrom3s.toFixed(3)} (P ${row.precisionFrom3s.toFixed(2)} R ${row.recallFrom3s.toFixed(2)})  PSNR3s ${row.psnrFrom3s.toFixed(2)} (untouched ${(100 * row.untouchedShare).toFixed(0)} %, rest ${row.psnrTouched.toFixed(2)})  FP ${row.fpPct.toFixed(3)} %  ${row.learning ? 'learning' : ''}  ${row.msMean.toFixed(1)} ms`,
     );
+    if (opts.psnrPerSecond) console.log(`${''.padEnd(30)} PSNR/s ${row.psnrPerSecond}`);
   }
 }
 

@@ -76,10 +76,10 @@ export const DEFAULT_MOTION_DEBLEND_PARAMS: MotionDeblendParams = {
 
 /** Fitted b a pixel must have to count in the region's: an overlay's body, not background nor a faint edge. */
 const VOTE_MIN = 0.25;
-const VOTE_MAX = 0.97;
+const VOTE_MAX = 0.85;
 
 /** Textured pixels that must show their scene through, and by how many times they must outnumber those that hide it, before the overlay counts as translucent. */
-const MIN_BODY = 80;
+const MIN_BODY = 20;
 const BODY_MAJORITY = 2;
 /** A textured pixel fitted below this b hides its scene: it says the overlay is opaque (between this and VOTE_MIN it says nothing). */
 const OPAQUE_VOTE = 0.15;
