@@ -160,7 +160,9 @@ class InpaintNet(nn.Module):
         inp_cur = inp.reshape(B, Tn, 4, H, W)[:, 0]
         d0 = F.leaky_relu(self.d0(torch.cat([F.interpolate(d1, scale_factor=2.0, mode="bilinear", align_corners=False), inp_cur], 1)), 0.2)
         base_cur = base.reshape(B, Tn, 3, H, W)[:, 0]
-        fill = (base_cur + self.res(d0) + 0.5) * 255.0
+        # The residual is gated by the hole: outside it the fill is the input by construction, so the
+        # loss there no longer pulls the decoder towards zero everywhere (run 2's residual was noise).
+        fill = (base_cur + self.res(d0) * hole_cur + 0.5) * 255.0
         return fill, logit, hole_cur, (base_cur + 0.5) * 255.0
 
 

@@ -91,6 +91,7 @@ def main():
     ap.add_argument("--log-every", type=int, default=20)
     ap.add_argument("--min-texture", type=float, default=2.5, help="mostly skip crops smoother than this (mean |luma gradient|)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--init", help="start a new run from this checkpoint's weights (the residual head zeroed, optimiser fresh)")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -114,6 +115,12 @@ def main():
         opt.load_state_dict(ck["opt"])
         state = ck["state"]
         print(f"resumed at step {state['step']}, {state['elapsed_s'] / 60:.1f} min spent", flush=True)
+    elif args.init:
+        ck = torch.load(args.init, map_location=device)
+        net.load_state_dict(ck["model"] if "model" in ck else ck)
+        torch.nn.init.zeros_(net.res.weight)
+        torch.nn.init.zeros_(net.res.bias)
+        print(f"initialised from {args.init} (residual head zeroed)", flush=True)
     state["runs"] += 1
     sampler = Sampler(train_clips, seed=args.seed * 1000 + state["step"], min_texture=args.min_texture)
     val_batch = {k: v.to(device) for k, v in Sampler(val_clips, seed=12345).batch(args.val_items).items()}
@@ -128,7 +135,7 @@ def main():
         torch.save(dict(model=net.state_dict(), opt=opt.state_dict(), state=state), path + ".tmp")
         os.replace(path + ".tmp", path)
 
-    write(dict(event="start", step=state["step"], params=param_count(net), device=str(device), threads=args.threads, clips=len(train_clips), budget_min=args.budget_min, min_texture=args.min_texture))
+    write(dict(event="start", step=state["step"], params=param_count(net), device=str(device), threads=args.threads, clips=len(train_clips), budget_min=args.budget_min, min_texture=args.min_texture, init=args.init))
     run_start = time.time() - state["elapsed_s"]
     acc = {}
     while state["elapsed_s"] < budget_s and state["step"] < args.max_steps:
