@@ -125,3 +125,12 @@ describe('de-blend from camera motion', () => {
     expect(r.covered).toBe(0);
   });
 });
+
+describe('motion reference bookkeeping', () => {
+  it('keeps its box for a region refined by a pixel or two, not for a moved one or another frame size', () => {
+    const ref = new MotionReference(RECT, W, H, 16);
+    expect(ref.fits({ x0: RECT.x0 - 2, y0: RECT.y0 + 1, x1: RECT.x1 + 1, y1: RECT.y1 }, 16, W, H)).toBe(true);
+    expect(ref.fits({ x0: RECT.x0 + 20, y0: RECT.y0, x1: RECT.x1 + 20, y1: RECT.y1 }, 16, W, H)).toBe(false);
+    expect(ref.fits(RECT, 16, 2 * W, 2 * H)).toBe(false);
+  });
+});

@@ -283,7 +283,7 @@ export class AutoFilter implements Filter {
     moments.addRect(input, rect);
     let held = this.references.get(key);
     const margin = key.endsWith(':0') ? MOTION_MARGIN_PX : MOTION_MARGIN_PX >> 1;
-    if (!held || !held.ref.fits(rect, margin)) {
+    if (!held || !held.ref.fits(rect, margin, input.width, input.height)) {
       held = { ref: new MotionReference(rect, input.width, input.height, margin), seq: seq - 1 };
       this.references.set(key, held);
     }

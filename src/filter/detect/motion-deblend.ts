@@ -143,9 +143,10 @@ export class MotionReference {
     this.state = new Uint8Array(this.bw * this.bh);
   }
 
-  /** True when `rect` (a region refined or drifting by a few pixels) still lies well inside the box. */
-  fits(rect: PixelRect, margin: number): boolean {
+  /** True when `rect` (a region refined or drifting by a few pixels) still lies well inside the box, on a plane of the same size. */
+  fits(rect: PixelRect, margin: number, planeWidth: number, planeHeight: number): boolean {
     const m = margin >> 1, b = this.box;
+    if (planeWidth !== this.planeWidth || planeHeight !== this.planeHeight) return false;
     return Math.max(0, rect.x0 - m) >= b.x0 && Math.max(0, rect.y0 - m) >= b.y0 && Math.min(this.planeWidth, rect.x1 + m) <= b.x1 && Math.min(this.planeHeight, rect.y1 + m) <= b.y1;
   }
 
