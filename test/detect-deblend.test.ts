@@ -118,4 +118,45 @@ describe('translucent de-blend', () => {
     expect(deblended).toBeGreaterThan(32);
     expect(deblended).toBeGreaterThan(filled + 10);
   });
+
+  it('reports the blend it learned on the region: alpha, colour, and with camera motion a per-pixel matte', async () => {
+    const { input } = frames(150);
+    const candidates = { ...DEFAULT_CANDIDATE_PARAMS, strongActivityRatio: 0.6, weakActivityRatio: 0.8, maxRelativeActivity: 0.75 };
+    const learned = async (filter: AutoFilter) => {
+      const window = new FrameWindow(2);
+      for (const fr of input) {
+        window.push(fr);
+        await filter.process(fr, { window, behind: false });
+      }
+      const logo = filter.detectedRegions().find((r) => r.kind === 'logo' && r.state === 'active');
+      await filter.close();
+      return logo;
+    };
+    // The plate is luma 235 with a bar of 20 over a sixth of it, chroma neutral: a light grey.
+    const expectGrey = (colour: string) => {
+      const [r, g, b] = [1, 3, 5].map((k) => parseInt(colour.slice(k, k + 2), 16));
+      for (const c of [r!, g!, b!]) expect(Math.abs(c - 1.164 * (197 - 16))).toBeLessThan(30);
+    };
+    const ring = await learned(new AutoFilter({ candidates }));
+    expect(ring?.blend?.source).toBe('ring');
+    expect(Math.abs(ring!.blend!.alpha - ALPHA)).toBeLessThan(0.06);
+    expectGrey(ring!.blend!.colour);
+    expect(ring!.blend!.matte).toBeUndefined();
+
+    const motion = await learned(new AutoFilter({ candidates, temporal: true }));
+    expect(motion?.blend?.source).toBe('motion');
+    expect(Math.abs(motion!.blend!.alpha - ALPHA)).toBeLessThan(0.06);
+    expectGrey(motion!.blend!.colour);
+    const { rect, blend } = motion!;
+    expect(blend!.matte).toHaveLength(rect.width * rect.height);
+    // Inside the plate (away from its edges and the bar) the matte reads the plate's alpha.
+    const inside: number[] = [];
+    for (let y = LOGO.y + 2; y < LOGO.y + 8; y++) for (let x = LOGO.x + 3; x < LOGO.x + LOGO.width - 3; x++) {
+      const lx = x - rect.x, ly = y - rect.y;
+      if (lx >= 0 && ly >= 0 && lx < rect.width && ly < rect.height) inside.push(blend!.matte![ly * rect.width + lx]!);
+    }
+    inside.sort((a, b) => a - b);
+    expect(inside.length).toBeGreaterThan(50);
+    expect(Math.abs(inside[inside.length >> 1]! - 255 * ALPHA)).toBeLessThan(20);
+  });
 });

@@ -36,6 +36,8 @@ export interface RegionView {
   confidence?: number;
   /** Detected regions: learning, active or lost. */
   state?: Region['state'];
+  /** Translucent logos: the blend learned (alpha, colour, how); the per-pixel matte stays in process. */
+  blend?: { alpha: number; colour: string; source: 'motion' | 'ring' };
 }
 
 export interface StreamControlView {
@@ -97,6 +99,7 @@ export class StreamControls {
       id: r.id, kind: r.kind, source: 'detector', rect: r.rect, enabled: ownEntry(c.overrides, r.id) ?? r.enabled,
       ...(r.confidence !== undefined ? { confidence: r.confidence } : {}),
       ...(r.state !== undefined ? { state: r.state } : {}),
+      ...(r.blend ? { blend: { alpha: Math.round(r.blend.alpha * 1000) / 1000, colour: r.blend.colour, source: r.blend.source } } : {}),
     }));
     const exclusions = c.exclusions.map((z): RegionView => ({ id: z.id, kind: 'exclusion', source: 'control', rect: z.rect, enabled: z.enabled }));
     return { key, regions: [...manual, ...detected, ...exclusions], bypass: c.bypass, settings: c.settings };

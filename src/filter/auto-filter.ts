@@ -8,7 +8,7 @@ import { DEFAULT_TICKER_PARAMS, TickerDetector, type TickerParams } from './dete
 import { dilate } from './detect/mask-ops.js';
 import type { DetectionMemory } from './detect/memory.js';
 import { fillRect, FillScratch, planeRect, yuv420pPlanes, type PixelRect, type Plane } from './fill/index.js';
-import type { Filter, FilterContext, FilterControls, FilterResult, FilterSettings, Region } from './filter.js';
+import type { Filter, FilterContext, FilterControls, FilterResult, FilterSettings, Region, RegionBlend } from './filter.js';
 import { TemporalFill, type TemporalOptions, type TimeKnowledge } from './temporal/index.js';
 import { chromaZoom, type Zoom } from './temporal/zoom.js';
 import { holeFromPixels, type Hole, type ModelInpainter, type ModelStats } from './inpaint/index.js';
@@ -105,6 +105,10 @@ export class AutoFilter implements Filter {
    * motion gives the exact level instead.
    */
   private readonly references = new Map<string, { ref: MotionReference; seq: number }>();
+  /** Per de-blended target plane, what its blend says of the overlay: alpha and colour level (reported on the region). */
+  private readonly blends = new Map<string, { alpha: number; level: number; source: RegionBlend['source'] }>();
+  /** Per region, the last matte built from its luma reference (rebuilt when the solve or the rectangle changes). */
+  private readonly mattes = new Map<string, { key: string; matte: Uint8Array }>();
   /**
    * Per region, the target last built from it and the plane pixels under it. A static logo's mask
    * and rectangle stay the same for many frames; growing the mask and listing its pixels again on
@@ -171,7 +175,10 @@ export class AutoFilter implements Filter {
         return insideShare(shown, t.rect) > 0.5 || (shown.width > t.rect.width / 2 && insideShare(shown, grownRect(t.rect, t.rect.height / 2)) > 0.5);
       });
     const captions = (this.subtitles?.regions() ?? []).filter((c) => !inTicker(c));
-    const logos = this.detector.regions().filter((l) => !inTicker(l));
+    const logos = this.detector.regions().filter((l) => !inTicker(l)).map((l) => {
+      const blend = this.regionBlend(l);
+      return blend ? { ...l, blend } : l;
+    });
     const found = [...logos, ...tickers, ...captions];
     return found.map((r) => ({ ...r, enabled: !this.disabled.has(r.id) && !this.excluded(r) }));
   }
@@ -253,6 +260,8 @@ export class AutoFilter implements Filter {
     });
     for (const key of this.slopes.keys()) if (!targets.some((t) => key.startsWith(`${t.id}:`))) this.slopes.delete(key);
     for (const key of this.references.keys()) if (!targets.some((t) => t.deblend && key.startsWith(`${t.id}:`))) this.references.delete(key);
+    for (const key of this.blends.keys()) if (!targets.some((t) => t.deblend && key.startsWith(`${t.id}:`))) this.blends.delete(key);
+    for (const id of this.mattes.keys()) if (!targets.some((t) => t.id === id)) this.mattes.delete(id);
     for (const id of this.targets.keys()) if (!targets.some((t) => t.id === id)) this.targets.delete(id);
     if (!this.model) return { data: out, degraded: ctx.behind };
     // Behind: the model (which may wait up to its deadline) is skipped like detection; its last residuals still apply.
@@ -308,6 +317,9 @@ export class AutoFilter implements Filter {
     // textured pixels, or the ring's slope (a pulsing logo's slope comes and goes; a blend fitted in
     // one of its translucent moments must not outlive it).
     const solved = ref.usable && (ref.translucent || slope !== undefined);
+    const summary = solved ? ref.summary() : undefined;
+    if (summary) this.blends.set(key, { ...summary, source: 'motion' });
+    else this.blends.delete(key);
     if (slope === undefined && !solved) {
       // Nothing to invert (an opaque logo, or evidence still short): the fill, as for any target.
       for (const i of pixels) out.data[out.offset + i] = fill.data[fill.offset + i]!;
@@ -315,14 +327,43 @@ export class AutoFilter implements Filter {
     }
     // Per pixel: the blend solved from the camera's motion, else the ring-mean de-blend, else the fill.
     const filled: number[] = [];
+    let ringLevel = 0, ringCount = 0;
     for (const i of pixels) {
       const observed = input.data[input.offset + i]!;
-      const clean = (solved ? ref.value(i, input.width, observed) : undefined) ?? (slope === undefined ? undefined : deblendPixel(moments, this.maps, i, observed, slope, this.deblendParams));
+      const ring = slope === undefined ? undefined : deblendPixel(moments, this.maps, i, observed, slope, this.deblendParams);
+      if (ring !== undefined) {
+        // alpha * colour = mean observed - (1-alpha) * mean background
+        ringLevel += moments.m1[i]! - slope! * this.maps.meanAt(i);
+        ringCount++;
+      }
+      const clean = (solved ? ref.value(i, input.width, observed) : undefined) ?? ring;
       if (clean === undefined) filled.push(i);
       const v = clean ?? fill.data[fill.offset + i]!;
       out.data[out.offset + i] = v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v);
     }
+    if (!summary && slope !== undefined && ringCount > 0) this.blends.set(key, { alpha: 1 - slope, level: ringLevel / ringCount / (1 - slope), source: 'ring' });
     return filled;
+  }
+
+  /** The blend reported on a logo region: luma's alpha and source, colour from all three planes, the matte from luma's solve. */
+  private regionBlend(r: Region): RegionBlend | undefined {
+    const luma = this.blends.get(`${r.id}:0`);
+    if (!luma) return undefined;
+    const level = (p: number) => this.blends.get(`${r.id}:${p}`)?.level ?? 128;
+    const blend: RegionBlend = { alpha: luma.alpha, colour: yuvToHex(luma.level, level(1), level(2)), source: luma.source };
+    const ref = this.references.get(`${r.id}:0`)?.ref;
+    if (luma.source !== 'motion' || !ref) return blend;
+    const key = `${ref.version} ${r.rect.x},${r.rect.y},${r.rect.width}x${r.rect.height}`;
+    let memo = this.mattes.get(r.id);
+    if (!memo || memo.key !== key) {
+      const matte = new Uint8Array(r.rect.width * r.rect.height);
+      for (let y = 0; y < r.rect.height; y++) {
+        for (let x = 0; x < r.rect.width; x++) matte[y * r.rect.width + x] = Math.round(255 * (ref.alphaAt(r.rect.x + x, r.rect.y + y) ?? 0));
+      }
+      memo = { key, matte };
+      this.mattes.set(r.id, memo);
+    }
+    return { ...blend, matte: memo.matte };
   }
 
   private blendStats(width: number, height: number): PlaneMoments[] {
@@ -381,6 +422,13 @@ export class AutoFilter implements Filter {
 
 /** While behind, detection and captions run on one frame in this many. */
 const BEHIND_LOOK_EVERY = 4;
+
+/** `#rrggbb` of a Y'CbCr level (BT.601 limited range, what the decoder and the synthesiser use). */
+function yuvToHex(y: number, u: number, v: number): string {
+  const c = 1.164 * (y - 16), d = u - 128, e = v - 128;
+  const byte = (x: number) => Math.max(0, Math.min(255, Math.round(x))).toString(16).padStart(2, '0');
+  return `#${byte(c + 1.596 * e)}${byte(c - 0.392 * d - 0.813 * e)}${byte(c + 2.017 * d)}`;
+}
 
 /** Background (luma pixels) around a de-blended target that its motion reference keeps: where the chains of equations end. */
 const MOTION_MARGIN_PX = 16;

@@ -20,6 +20,23 @@ export interface Region {
   readonly mask?: Uint8Array;
   /** Detected regions only: learning (seen, not yet trusted), active (removed), lost (remembered, not removed). */
   readonly state?: RegionState;
+  /** Translucent logos: the blend the de-blend has learned (absent while it has none, and for opaque logos). */
+  readonly blend?: RegionBlend;
+}
+
+/** What the de-blend has learned of a translucent overlay: `observed = alpha * colour + (1 - alpha) * clean`. */
+export interface RegionBlend {
+  /** The overlay's alpha, 0..1 (the median over its pixels). */
+  readonly alpha: number;
+  /** Its colour, `#rrggbb` (from the planes' levels, BT.601 limited range). */
+  readonly colour: string;
+  /**
+   * 'motion': fitted pixel by pixel against the scene the camera showed beside the overlay
+   * (detect/motion-deblend.ts); 'ring': from temporal statistics against the ring around it (detect/deblend.ts).
+   */
+  readonly source: 'motion' | 'ring';
+  /** 'motion' only: per pixel of `rect` (row-major), alpha x 255 where solved, 0 elsewhere. */
+  readonly matte?: Uint8Array;
 }
 
 export type RegionState = 'learning' | 'active' | 'lost';

@@ -139,7 +139,8 @@ class StreamCard {
         box.style.top = `${(r.rect.y / height) * 100}%`;
         box.style.width = `${(r.rect.width / width) * 100}%`;
         box.style.height = `${(r.rect.height / height) * 100}%`;
-        box.title = `${r.id} (${r.kind}, ${r.source}${r.confidence !== undefined ? `, ${Math.round(r.confidence * 100)}%` : ''}): click to ${r.enabled ? 'disable' : 'enable'}`;
+        const blend = r.blend ? `, alpha ${Math.round(r.blend.alpha * 100)}% ${r.blend.colour}` : '';
+        box.title = `${r.id} (${r.kind}, ${r.source}${r.confidence !== undefined ? `, ${Math.round(r.confidence * 100)}%` : ''}${blend}): click to ${r.enabled ? 'disable' : 'enable'}`;
         const label = document.createElement('span');
         label.className = 'label';
         label.textContent = r.id;

@@ -83,6 +83,8 @@ const MIN_BODY = 20;
 const BODY_MAJORITY = 2;
 /** A textured pixel fitted below this b hides its scene: it says the overlay is opaque (between this and VOTE_MIN it says nothing). */
 const OPAQUE_VOTE = 0.15;
+/** A solved pixel with b at or above this shows no overlay worth summarising (background in the grown mask). */
+const SHOWN_B = 0.95;
 /** Fewest snapshots a solve reads, however large the overlay. */
 const MIN_SNAPSHOTS = 4;
 /** Solves whose sums are pooled for the region's b. */
@@ -130,6 +132,8 @@ export class MotionReference {
   private solved = false;
   private isUsable = false;
   private seenTranslucent = false;
+  /** Bumped whenever the kept blend changes (a matte built from it can be cached against it). */
+  version = 0;
   /** The region regression's sums from the last few solves (see POOL_SOLVES). */
   private pools: { sxy: number; sxx: number; m: number; body: number; opaque: number }[] = [];
   lastSolve: SolveStats | undefined;
@@ -345,9 +349,39 @@ export class MotionReference {
         }
       }
       this.isUsable = true;
+      this.version++;
     }
     this.lastSolve = { snapshots: snaps.length, spanPx: span, residual, slope: regionB, solved: solvedCount / pix.length, used, verdict };
     return this.lastSolve;
+  }
+
+  /**
+   * What the kept blend says of the overlay: its alpha (the median over its solved pixels that show
+   * one) and its colour on this plane (their alpha-weighted mean of g / alpha); undefined without.
+   */
+  summary(): { alpha: number; level: number } | undefined {
+    if (!this.isUsable) return undefined;
+    const alphas: number[] = [];
+    let gs = 0, as = 0;
+    for (let k = 0; k < this.state.length; k++) {
+      if (this.state[k] !== SOLVED || this.slope[k]! >= SHOWN_B) continue;
+      const a = 1 - this.slope[k]!;
+      alphas.push(a);
+      gs += this.offset[k]!;
+      as += a;
+    }
+    return alphas.length && as > 0 ? { alpha: median(alphas), level: gs / as } : undefined;
+  }
+
+  /** The solved alpha at plane pixel (x, y), 0 where the blend is the identity; undefined where unsolved. */
+  alphaAt(x: number, y: number): number | undefined {
+    const { box } = this;
+    if (!this.isUsable || x < box.x0 || x >= box.x1 || y < box.y0 || y >= box.y1) return undefined;
+    const k = (y - box.y0) * this.bw + x - box.x0;
+    const st = this.state[k];
+    if (st === BACKGROUND) return 0;
+    if (st === OPAQUE) return 1;
+    return st === SOLVED ? Math.min(1, Math.max(0, 1 - this.slope[k]!)) : undefined;
   }
 
   /** The clean value of plane pixel `i` observed as `observed`; undefined where no blend was solved. */
