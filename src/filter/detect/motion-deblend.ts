@@ -35,7 +35,7 @@ export interface MotionDeblendParams {
   readonly minSpanPx: number;
   /** Frames between two solves. */
   readonly solveEvery: number;
-  /** Alternations per solve (the background's information travels one camera displacement per alternation). */
+  /** Rounds per solve (each round reaches one camera displacement deeper into the overlay). */
   readonly iterations: number;
   /** Scene samples a pixel needs before its blend is fitted. */
   readonly minSamples: number;
@@ -125,18 +125,19 @@ export class MotionReference {
   private frames = 0;
   private sinceSolve = 0;
   /** Per box pixel: b and g of the blend (b = 1, g = 0 off the overlay), from the last solve. */
-  private slope: Float32Array;
-  private offset: Float32Array;
+  private readonly slope: Float32Array;
+  private readonly offset: Float32Array;
   /** Per box pixel: BACKGROUND, UNSOLVED, SOLVED or OPAQUE, as the last solve left it. */
-  private state: Uint8Array;
-  private solved = false;
+  private readonly state: Uint8Array;
+  /** A solve has run since the reference began (the first one is due as soon as there are snapshots). */
+  private attempted = false;
   private isUsable = false;
   private seenTranslucent = false;
   /** Bumped whenever the kept blend changes (a matte built from it can be cached against it). */
   version = 0;
   /** The region regression's sums from the last few solves (see POOL_SOLVES). */
   private pools: { sxy: number; sxx: number; m: number; body: number; opaque: number }[] = [];
-  lastSolve: SolveStats | undefined;
+  private last: SolveStats | undefined;
 
   constructor(rect: PixelRect, private readonly planeWidth: number, private readonly planeHeight: number, margin: number, private readonly params: MotionDeblendParams = DEFAULT_MOTION_DEBLEND_PARAMS) {
     this.box = { x0: Math.max(0, rect.x0 - margin), y0: Math.max(0, rect.y0 - margin), x1: Math.min(planeWidth, rect.x1 + margin), y1: Math.min(planeHeight, rect.y1 + margin) };
@@ -174,6 +175,11 @@ export class MotionReference {
     this.sinceSolve++;
   }
 
+  /** What the last solve found (for diagnostics and tests). */
+  get lastSolve(): SolveStats | undefined {
+    return this.last;
+  }
+
   /** True while the last solve's blend is trusted. */
   get usable(): boolean {
     return this.isUsable;
@@ -186,7 +192,7 @@ export class MotionReference {
 
   /** True when a new solve should run this frame. */
   get due(): boolean {
-    return this.snaps.length > 2 && (!this.solved || this.sinceSolve >= this.params.solveEvery);
+    return this.snaps.length > 2 && (!this.attempted || this.sinceSolve >= this.params.solveEvery);
   }
 
   /**
@@ -197,7 +203,7 @@ export class MotionReference {
    */
   solve(plane: Plane, overlay: readonly number[], regionSlope: number | undefined): SolveStats {
     this.sinceSolve = 0;
-    this.solved = true;
+    this.attempted = true;
     const { box, bw, bh, params } = this;
     const pw = plane.width;
     const n = bw * bh;
@@ -222,8 +228,8 @@ export class MotionReference {
       span = Math.max(span, Math.abs(m.s * cx + m.tx - cx), Math.abs(m.s * cy + m.ty - cy));
     }
     const fail = (residual: number) => {
-      this.lastSolve = { snapshots: snaps.length, spanPx: span, residual, slope: Number.NaN, solved: 0, used: false, verdict: 'unsure' };
-      return this.lastSolve;
+      this.last = { snapshots: snaps.length, spanPx: span, residual, slope: Number.NaN, solved: 0, used: false, verdict: 'unsure' };
+      return this.last;
     };
     if (span < params.minSpanPx || pix.length === 0 || pix.length > params.maxPixels) return fail(Number.NaN);
     // Bicubic taps of every overlay pixel's scene point in every snapshot, both ways:
@@ -351,8 +357,8 @@ export class MotionReference {
       this.isUsable = true;
       this.version++;
     }
-    this.lastSolve = { snapshots: snaps.length, spanPx: span, residual, slope: regionB, solved: solvedCount / pix.length, used, verdict };
-    return this.lastSolve;
+    this.last = { snapshots: snaps.length, spanPx: span, residual, slope: regionB, solved: solvedCount / pix.length, used, verdict };
+    return this.last;
   }
 
   /**
