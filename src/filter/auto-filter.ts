@@ -258,11 +258,14 @@ export class AutoFilter implements Filter {
         if (p === 0 && this.model) holes.push(holeFromPixels(t.id, t.rects[0]!, this.guessedOnly(t, filled, width), width));
       }
     });
-    for (const key of this.slopes.keys()) if (!targets.some((t) => key.startsWith(`${t.id}:`))) this.slopes.delete(key);
-    for (const key of this.references.keys()) if (!targets.some((t) => t.deblend && key.startsWith(`${t.id}:`))) this.references.delete(key);
-    for (const key of this.blends.keys()) if (!targets.some((t) => t.deblend && key.startsWith(`${t.id}:`))) this.blends.delete(key);
-    for (const id of this.mattes.keys()) if (!targets.some((t) => t.id === id)) this.mattes.delete(id);
-    for (const id of this.targets.keys()) if (!targets.some((t) => t.id === id)) this.targets.delete(id);
+    // What was kept per target (id) or per target plane (`id:plane`) goes with the target.
+    const planeOf = (key: string, deblendOnly: boolean) => targets.some((t) => (!deblendOnly || t.deblend) && key.startsWith(`${t.id}:`));
+    const isTarget = (id: string) => targets.some((t) => t.id === id);
+    dropStale(this.slopes, (key) => planeOf(key, false));
+    dropStale(this.references, (key) => planeOf(key, true));
+    dropStale(this.blends, (key) => planeOf(key, true));
+    dropStale(this.mattes, isTarget);
+    dropStale(this.targets, isTarget);
     if (!this.model) return { data: out, degraded: ctx.behind };
     // Behind: the model (which may wait up to its deadline) is skipped like detection; its last residuals still apply.
     if (ctx.behind) {
@@ -422,6 +425,11 @@ export class AutoFilter implements Filter {
 
 /** While behind, detection and captions run on one frame in this many. */
 const BEHIND_LOOK_EVERY = 4;
+
+/** Deletes the entries of `map` whose key `keep` refuses. */
+function dropStale<V>(map: Map<string, V>, keep: (key: string) => boolean): void {
+  for (const key of map.keys()) if (!keep(key)) map.delete(key);
+}
 
 /** `#rrggbb` of a Y'CbCr level (BT.601 limited range, what the decoder and the synthesiser use). */
 function yuvToHex(y: number, u: number, v: number): string {

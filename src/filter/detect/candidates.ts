@@ -1,4 +1,4 @@
-import { components, dilate, erode, fillEnclosed, fillHoles, hysteresis, type Component } from './mask-ops.js';
+import { componentOf, components, dilate, erode, fillEnclosed, fillHoles, hysteresis, type Component } from './mask-ops.js';
 import type { MotionEvidence } from './motion-evidence.js';
 import type { PersistenceStats } from './persistence.js';
 import { DEFAULT_SILENCE_PARAMS, silentGraphics, type SilenceParams } from './silence.js';
@@ -310,16 +310,7 @@ function carveSceneHoles(c: Component, raw: Uint8Array, motion: MotionEvidence, 
     cut = true;
   }
   if (!cut) return c;
-  const pixels = c.pixels.filter((p) => inside[(Math.floor(p / w) - c.y0) * bw + (p % w) - c.x0]);
-  let x0 = w, y0 = h, x1 = 0, y1 = 0;
-  for (const p of pixels) {
-    const x = p % w, y = (p - x) / w;
-    if (x < x0) x0 = x;
-    if (x >= x1) x1 = x + 1;
-    if (y < y0) y0 = y;
-    if (y >= y1) y1 = y + 1;
-  }
-  return { pixels, x0, y0, x1, y1 };
+  return componentOf(c.pixels.filter((p) => inside[(Math.floor(p / w) - c.y0) * bw + (p % w) - c.x0]), w, h);
 }
 
 /** Largest value within a (2r+1) square, by a row pass and a column pass. */

@@ -90,15 +90,9 @@ export function components(m: Uint8Array, w: number, h: number): Component[] {
     const pixels: number[] = [];
     const stack = [start];
     seen[start] = 1;
-    let x0 = w, y0 = h, x1 = 0, y1 = 0;
     while (stack.length) {
       const i = stack.pop()!;
       pixels.push(i);
-      const x = i % w, y = (i - x) / w;
-      if (x < x0) x0 = x;
-      if (x >= x1) x1 = x + 1;
-      if (y < y0) y0 = y;
-      if (y >= y1) y1 = y + 1;
       neighbours8(i, w, h, (k) => {
         if (m[k] && !seen[k]) {
           seen[k] = 1;
@@ -106,9 +100,22 @@ export function components(m: Uint8Array, w: number, h: number): Component[] {
         }
       });
     }
-    out.push({ pixels, x0, y0, x1, y1 });
+    out.push(componentOf(pixels, w, h));
   }
   return out;
+}
+
+/** A component of the given pixel indices (in a w x h grid) with their bounding box. */
+export function componentOf(pixels: number[], w: number, h: number): Component {
+  let x0 = w, y0 = h, x1 = 0, y1 = 0;
+  for (const i of pixels) {
+    const x = i % w, y = (i - x) / w;
+    if (x < x0) x0 = x;
+    if (x >= x1) x1 = x + 1;
+    if (y < y0) y0 = y;
+    if (y >= y1) y1 = y + 1;
+  }
+  return { pixels, x0, y0, x1, y1 };
 }
 
 /** Grows the `strong` seeds through 8-connected `weak` pixels (hysteresis thresholding). */

@@ -1,5 +1,5 @@
 import type { Plane, PixelRect } from '../fill/index.js';
-import { composeZoom, IDENTITY_ZOOM, type Zoom } from '../temporal/zoom.js';
+import { composeZoom, IDENTITY_ZOOM, invertZoom, type Zoom } from '../temporal/zoom.js';
 
 /**
  * The blend of a translucent overlay, solved from the camera's motion.
@@ -237,7 +237,7 @@ export class MotionReference {
     const S = snaps.length;
     const back = new TapTable(pix.length * S, bw);
     const forth = new TapTable(pix.length * S, bw);
-    const inverses = snaps.map((sn) => inverse(sn.toSnapshot));
+    const inverses = snaps.map((sn) => invertZoom(sn.toSnapshot));
     pix.forEach((k, u) => {
       const px = box.x0 + (k % bw), py = box.y0 + ((k / bw) | 0);
       for (let j = 0; j < S; j++) {
@@ -516,10 +516,6 @@ function addFit(f: Fit, x: number, y: number): void {
 function centred(f: Fit): Fit {
   const { m, sx, sy } = f;
   return { m, sx, sy, sxx: f.sxx - (sx * sx) / m, sxy: f.sxy - (sx * sy) / m, syy: f.syy - (sy * sy) / m };
-}
-
-function inverse(z: Zoom): Zoom {
-  return { s: 1 / z.s, tx: -z.tx / z.s, ty: -z.ty / z.s };
 }
 
 function median(v: number[]): number {

@@ -169,7 +169,9 @@ export class GlobalMotionEstimator {
       this.velocity = still();
       return { toPrevious: IDENTITY_ZOOM, measured: IDENTITY_ZOOM, bias: 0, confidence, mismatch, cut, first: false };
     }
-    const measured = { s: 1 + p.ds, tx: p.tx - p.ds * centre.x, ty: p.ty - p.ds * centre.y };
+    // Params are a zoom about the centre and a shift; as a map, the zoom is about the origin.
+    const asZoom = (): Zoom => ({ s: 1 + p.ds, tx: p.tx - p.ds * centre.x, ty: p.ty - p.ds * centre.y });
+    const measured = asZoom();
     // Largest displacement the zoom + shift makes anywhere in the frame.
     const shift = Math.max(Math.abs(p.tx), Math.abs(p.ty)) + Math.abs(p.ds) * Math.max(centre.x, centre.y);
     if (shift < this.opts.minShiftPx) {
@@ -178,9 +180,8 @@ export class GlobalMotionEstimator {
       p.ds = 0;
     }
     this.velocity = { ...p };
-    const s = 1 + p.ds;
     return {
-      toPrevious: { s, tx: p.tx - p.ds * centre.x, ty: p.ty - p.ds * centre.y },
+      toPrevious: asZoom(),
       measured,
       bias: p.b,
       confidence,
