@@ -8,6 +8,7 @@ import { composeSimilarity, estimateOnPyramids, DEFAULT_GLOBAL_MOTION, IDENTITY,
  * predicts it. Per pixel, the running mean of both prediction errors:
  *   still  = (Y - Yprev)^2             small on overlays (zero when opaque), large on moving texture
  *   warped = (Y - warp(Yprev))^2       small on the scene, large on an overlay's edges
+ * (with U and V, when given, added to both squared errors: see `chromaWeight`).
  * An overlay edge is where `warped` dominates. In flat areas both are small and nothing is said;
  * the interior of a logo is found by closing its outline. Samples in which the camera did not
  * move, or whose motion the model does not explain, carry no evidence and are skipped: a static
@@ -42,6 +43,12 @@ export interface MotionEvidenceParams {
   readonly explainedLevels: number;
   readonly texturedGradient2: number;
   readonly cameraMargin: number;
+  /**
+   * Weight of the chroma planes' squared errors added to luma's (0: luma only). A logo of about
+   * the scene's brightness but another colour (a purple plate over a grey-violet wall) has edges
+   * in chroma only.
+   */
+  readonly chromaWeight: number;
 }
 
 export const DEFAULT_MOTION_EVIDENCE: MotionEvidenceParams = {
@@ -58,7 +65,15 @@ export const DEFAULT_MOTION_EVIDENCE: MotionEvidenceParams = {
   explainedLevels: 6,
   texturedGradient2: 400,
   cameraMargin: 1.2,
+  chromaWeight: 1,
 };
+
+/** A remembered sample: its luma pyramid, its chroma planes (when given) and the motion onto the newest sample. */
+interface Sample {
+  readonly levels: Level[];
+  readonly chroma: readonly Level[] | undefined;
+  toNewest: Similarity;
+}
 
 export class MotionEvidence {
   readonly size: number;
@@ -75,7 +90,7 @@ export class MotionEvidence {
   /** Camera moving in the last sample: its displacement in working pixels. */
   lastDisplacement = 0;
   /** Recent samples, newest last, each with the motion that carries it onto the newest one. */
-  private history: { levels: Level[]; toNewest: Similarity }[] = [];
+  private history: Sample[] = [];
   private guess: Similarity = IDENTITY;
 
   constructor(readonly width: number, readonly height: number, private readonly params: MotionEvidenceParams = DEFAULT_MOTION_EVIDENCE) {
@@ -90,11 +105,12 @@ export class MotionEvidence {
    * Feeds the next sample (working-resolution luma; its pyramid is kept for `history` samples).
    * `overlay` marks pixels already known to be overlay: they are not used to estimate motion.
    */
-  add(y: Float32Array, overlay?: Uint8Array): void {
+  add(y: Float32Array, overlay?: Uint8Array, chroma?: readonly [Float32Array, Float32Array]): void {
     const levels = pyramid(y.slice(), this.width, this.height, DEFAULT_GLOBAL_MOTION.minLevelWidth);
+    const planes = chroma && this.params.chromaWeight > 0 ? chroma.map((c) => ({ width: this.width, height: this.height, data: c.slice(0, this.size) })) : undefined;
     const prev = this.history[this.history.length - 1];
     if (!prev) {
-      this.history.push({ levels, toNewest: IDENTITY });
+      this.history.push({ levels, chroma: planes, toNewest: IDENTITY });
       return;
     }
     const est = estimateOnPyramids(prev.levels, levels, overlay, this.guess, DEFAULT_GLOBAL_MOTION);
@@ -103,12 +119,12 @@ export class MotionEvidence {
     if (est.inlierShare < this.params.minInlierShare) {
       // A cut or chaos: nothing before it lines up with what comes after.
       this.guess = IDENTITY;
-      this.history = [{ levels, toNewest: IDENTITY }];
+      this.history = [{ levels, chroma: planes, toNewest: IDENTITY }];
       return;
     }
     this.guess = est.motion;
     for (const h of this.history) h.toNewest = composeSimilarity(h.toNewest, est.motion);
-    this.history.push({ levels, toNewest: IDENTITY });
+    this.history.push({ levels, chroma: planes, toNewest: IDENTITY });
     if (this.history.length > this.params.history + 1) this.history.shift();
     const ref = this.reference();
     if (!ref || !this.cameraExplains(y, ref)) return;
@@ -120,14 +136,23 @@ export class MotionEvidence {
     const { width: w, height: h } = this;
     const cx = (w - 1) / 2, cy = (h - 1) / 2;
     const guardSources = maxDisplacement(ref.toNewest, w, h) > this.params.guardDisplacement;
+    // Chroma only where both samples have it (a stream that starts sending it mid-way waits a sample).
+    const cNow = planes && ref.chroma ? planes : undefined;
+    const cBefore = cNow ? ref.chroma : undefined;
+    const cw = this.params.chromaWeight;
     for (let py = 0; py < h; py++) {
       for (let px = 0; px < w; px++) {
         const p = py * w + px;
         const val = y[p]!;
         const ds = val - before[p]!;
+        let ds2 = ds * ds;
+        if (cNow && cBefore) {
+          const du = cNow[0]!.data[p]! - cBefore[0]!.data[p]!, dv = cNow[1]!.data[p]! - cBefore[1]!.data[p]!;
+          ds2 += cw * (du * du + dv * dv);
+        }
         const ns = Math.min(this.stillCount[p]! + 1, memory);
         this.stillCount[p] = ns;
-        this.still[p] = this.still[p]! + (ds * ds - this.still[p]!) / ns;
+        this.still[p] = this.still[p]! + (ds2 - this.still[p]!) / ns;
         const u = px - cx, v = py - cy;
         const sx = inv.a * u - inv.b * v + inv.tx + cx, sy = inv.b * u + inv.a * v + inv.ty + cy;
         const wv = sampleBilinear(src, sx, sy);
@@ -143,9 +168,14 @@ export class MotionEvidence {
         if (guardSources && Math.abs(y[s]! - before[s]!) <= this.params.sourceStill) continue;
         if (guardSources && this.warped[s]! >= this.params.sourceEnergy && this.staticScore(s, this.params.sourceNoise2) >= this.params.sourceMaxScore) continue;
         const dw = val - wv;
+        let dw2 = dw * dw;
+        if (cNow && cBefore) {
+          const du = cNow[0]!.data[p]! - sampleBilinear(cBefore[0]!, sx, sy), dv = cNow[1]!.data[p]! - sampleBilinear(cBefore[1]!, sx, sy);
+          dw2 += cw * (du * du + dv * dv);
+        }
         const nw = Math.min(this.warpedCount[p]! + 1, memory);
         this.warpedCount[p] = nw;
-        this.warped[p] = this.warped[p]! + (dw * dw - this.warped[p]!) / nw;
+        this.warped[p] = this.warped[p]! + (dw2 - this.warped[p]!) / nw;
       }
     }
   }
@@ -183,8 +213,8 @@ export class MotionEvidence {
   }
 
   /** The newest earlier sample the camera has moved `targetDisplacement` from, else the oldest that moved enough. */
-  private reference(): { levels: Level[]; toNewest: Similarity } | undefined {
-    let best: { levels: Level[]; toNewest: Similarity } | undefined;
+  private reference(): Sample | undefined {
+    let best: Sample | undefined;
     for (let i = this.history.length - 2; i >= 0; i--) {
       const h = this.history[i]!;
       const d = maxDisplacement(h.toNewest, this.width, this.height);
