@@ -8,7 +8,7 @@ import { synthesizeClip } from '../src/synth/index.js';
 import { join } from 'node:path';
 import { RegionTracker } from '../src/filter/detect/tracker.js';
 import { fillEnclosed } from '../src/filter/detect/mask-ops.js';
-import type { Candidate } from '../src/filter/detect/candidates.js';
+import { DEFAULT_CANDIDATE_PARAMS, type Candidate } from '../src/filter/detect/candidates.js';
 import { FrameWindow } from '../src/filter/frame-window.js';
 import type { Region } from '../src/filter/filter.js';
 
@@ -217,6 +217,31 @@ describe('camera motion evidence', () => {
     };
     expect(informative(still.input)).toBe(0);
     expect(informative(pan.input)).toBeGreaterThan(10);
+  });
+});
+
+describe('compactness', () => {
+  // A thin diagonal that ignores the camera across a large box: what a scene edge the camera model
+  // fits poorly looks like (a swirl's ribbon, bench pan-dynamic-ticker-0). Logos are compact.
+  const onDiagonal = (x: number, y: number) => x >= 20 && x < 80 && Math.abs(y - 40 - 0.8 * (x - 20)) < 1;
+  function diagonalFrame(f: number): VideoFrame {
+    const fr = frame(f, { moving: true, logo: true });
+    for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) if (onDiagonal(x, y)) fr.data[y * W + x] = 235;
+    return fr;
+  }
+  const found = (minFill: number) => {
+    const det = new StaticOverlayDetector({ candidates: { ...DEFAULT_CANDIDATE_PARAMS, minFill } });
+    for (let f = 0; f < 3 * FPS; f++) det.observe(diagonalFrame(f));
+    return det.regions().filter((r) => r.state === 'active');
+  };
+  const onLine = (r: Region) => r.rect.x < 60 && r.rect.y < 80 && r.rect.x + r.rect.width > 30 && r.rect.y + r.rect.height > 50;
+
+  it('reports a thin diagonal across a large box as no logo, and the compact logo beside it as one', () => {
+    const active = found(DEFAULT_CANDIDATE_PARAMS.minFill);
+    expect(active.some(onLine)).toBe(false);
+    expect(iouWithLogo(activeMask(active))).toBeGreaterThan(0.85);
+    // Without the compactness test the same diagonal is a region: the test above is what drops it.
+    expect(found(0).some(onLine)).toBe(true);
   });
 });
 

@@ -37,6 +37,13 @@ export interface CandidateParams {
   readonly minArea: number;
   readonly maxAreaShare: number;
   /**
+   * Least share of its bounding box a candidate must fill. A logo, closed and filled, is compact
+   * (0.43-1.00 on every logo-eval and bench clip at 640x360); what the camera model fits poorly
+   * along a curved or diagonal scene edge is a thin arc across a large box (0.08-0.28: a swirl's
+   * ribbon, a window frame's diagonal).
+   */
+  readonly minFill: number;
+  /**
    * A component at least this share of the frame's height is scene: a pillar or a window frame
    * that stays put and keeps its edges while leaves move beside it, a pillarbox bar. No logo runs
    * from top to bottom. (Wide ones may be overlays: a lower-third plate spans the width.)
@@ -94,6 +101,7 @@ export const DEFAULT_CANDIDATE_PARAMS: CandidateParams = {
   maxRelativeActivity: 0.5,
   minSamples: 10,
   minArea: 20,
+  minFill: 0.3,
   maxAreaShare: 0.08,
   maxHeightShare: 0.8,
   minInformative: 6,
@@ -150,7 +158,8 @@ export function findCandidates(stats: PersistenceStats, params: CandidateParams,
   // With the camera still, an inserted graphic is told from the scene by its silence; in a shot
   // where nothing moves that is the only evidence there is, and without it the detector waits.
   const tooTall = (c: Component) => c.y1 - c.y0 >= params.maxHeightShare * h;
-  const silent = !moved && params.silence ? silentGraphics(stats, params.silence, excluded).filter((c) => !tooTall(c)).map((c) => ({ ...c, confidence: edgeExcess(stats, c, params), byMotion: false })) : [];
+  const sparse = (c: Component) => c.pixels.length < params.minFill * (c.x1 - c.x0) * (c.y1 - c.y0);
+  const silent = !moved && params.silence ? silentGraphics(stats, params.silence, excluded).filter((c) => !tooTall(c) && !sparse(c)).map((c) => ({ ...c, confidence: edgeExcess(stats, c, params), byMotion: false })) : [];
   if (!moved && share < params.minMovingShare) return { learning: silent.length === 0, movingShare: share, candidates: silent };
 
   const strong = new Uint8Array(size);
@@ -204,7 +213,7 @@ export function findCandidates(stats: PersistenceStats, params: CandidateParams,
   const found = components(mask, w, h);
   for (const evidence of moved ? groupNear(found, 2 * params.motionCloseRadius) : found) {
     const c = moved ? carveSceneHoles(fillEnclosed(evidence, w), raw, motion, params, w, h) : evidence;
-    if (c.pixels.length < params.minArea || c.pixels.length > params.maxAreaShare * size || tooTall(c)) continue;
+    if (c.pixels.length < params.minArea || c.pixels.length > params.maxAreaShare * size || tooTall(c) || sparse(c)) continue;
     // Scored on the evidence itself, not the filled interior: inside a translucent logo the scene
     // shows through and moves with the camera, as it should.
     const fixedByMotion = moved ? motionComponentScore(motion, evidence, params, raw) : undefined;
