@@ -21,6 +21,11 @@ export interface StaticDetectorOptions {
   readonly follower: FollowerParams;
   /** Camera-motion evidence (its memory is `memorySamples`, whatever this says). */
   readonly motion: MotionEvidenceParams;
+  /**
+   * In a still shot, how long a region confirmed for at least this long stays removed while the
+   * statistics miss it and its follower still sees it (see reportedState).
+   */
+  readonly stillGraceMs: number;
   /** Luma rectangles never reported as overlay (user exclusion zones). */
   readonly exclusions: readonly Rect[];
 }
@@ -34,6 +39,7 @@ export const DEFAULT_STATIC_DETECTOR: StaticDetectorOptions = {
   tracker: DEFAULT_TRACKER_PARAMS,
   follower: DEFAULT_FOLLOWER_PARAMS,
   motion: DEFAULT_MOTION_EVIDENCE,
+  stillGraceMs: 2000,
   exclusions: [],
 };
 
@@ -64,6 +70,8 @@ export class StaticOverlayDetector {
   private readonly tracker: RegionTracker;
   private readonly follower: RegionFollower;
   private frames = 0;
+  /** Presentation time of the last frame observed. */
+  private nowMs = 0;
   private learningNow = true;
   private extractPending = false;
   private cached: Region[] = [];
@@ -84,6 +92,7 @@ export class StaticOverlayDetector {
   /** Feeds one frame; returns true when the regions were re-extracted. */
   observe(frame: VideoFrame): boolean {
     const geo = this.geometry(frame.width, frame.height);
+    this.nowMs = frame.ptsMs;
     const sample = this.frames++ % this.opts.sampleEvery === 0;
     if (sample) {
       const luma = geo.luma[geo.stats.samples % 2]!;
@@ -121,7 +130,7 @@ export class StaticOverlayDetector {
    * only before confirmation.
    */
   private publish(geo: Geometry): void {
-    this.cached = this.tracker.all.map((r) => toRegion(r, geo, r.state === 'learning' ? undefined : this.follower.get(r.id)));
+    this.cached = this.tracker.all.map((r) => toRegion(r, geo, r.state === 'learning' ? undefined : this.follower.get(r.id), this.nowMs, this.opts.stillGraceMs));
   }
 
   /** Every tracked region (learning, active and lost), in luma coordinates with its mask. */
@@ -178,7 +187,7 @@ function excludedMask(rects: readonly Rect[], scale: number, w: number, h: numbe
 }
 
 /** Scales a tracked region's working-resolution pixels up to a luma rectangle and mask, where the follower sees it now. */
-function toRegion(r: TrackedRegion, geo: Geometry, followed: Followed | undefined): Region {
+function toRegion(r: TrackedRegion, geo: Geometry, followed: Followed | undefined, nowMs: number, graceMs: number): Region {
   const s = geo.scale;
   const w = geo.stats.width;
   const dx = followed?.dx ?? 0, dy = followed?.dy ?? 0;
@@ -188,7 +197,7 @@ function toRegion(r: TrackedRegion, geo: Geometry, followed: Followed | undefine
     const px = (p % w) - r.x0, py = Math.floor(p / w) - r.y0;
     for (let dy = 0; dy < s; dy++) mask.fill(1, (py * s + dy) * rect.width + px * s, (py * s + dy) * rect.width + px * s + s);
   }
-  return { id: r.id, kind: 'logo', rect, enabled: true, mask, confidence: r.confidence, state: reportedState(r, followed) };
+  return { id: r.id, kind: 'logo', rect, enabled: true, mask, confidence: r.confidence, state: reportedState(r, followed, nowMs, graceMs) };
 }
 
 /**
@@ -198,8 +207,14 @@ function toRegion(r: TrackedRegion, geo: Geometry, followed: Followed | undefine
  * camera moved (scene would have moved away from it), or it has been seen going off and coming
  * back. In a still shot, scene the statistics gave up would match its template for ever.
  */
-function reportedState(r: TrackedRegion, followed: Followed | undefined): RegionState {
+export function reportedState(r: TrackedRegion, followed: Followed | undefined, nowMs: number, graceMs: number): RegionState {
   if (followed === undefined || r.state === 'learning') return r.state;
   if (r.state === 'active') return followed.present ? 'active' : 'lost';
-  return followed.present && (r.byMotion || followed.blinked) ? 'active' : 'lost';
+  if (followed.present && (r.byMotion || followed.blinked)) return 'active';
+  // A still shot's long-confirmed region that the statistics miss for a moment (a translucent logo
+  // over a sky whose exposure flickers: lost for 0.6 s twice in 10 s, the follower matching at
+  // 0.99 throughout) stays while it is on screen, for at most as long as it had been confirmed
+  // and at most `graceMs`: scene the statistics gave up would match its template for ever.
+  const confirmedFor = r.lastSeenMs - r.activeSinceMs;
+  return followed.present && nowMs - r.lastSeenMs <= Math.min(graceMs, confirmedFor) ? 'active' : 'lost';
 }

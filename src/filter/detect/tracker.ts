@@ -16,6 +16,8 @@ export interface TrackedRegion {
   hits: number;
   misses: number;
   lastSeenMs: number;
+  /** When it was first confirmed (NaN: still learning); a spell lost does not reset it. */
+  activeSinceMs: number;
   /** Ever confirmed by camera-motion evidence: then matching its own template means it is on screen. */
   byMotion: boolean;
 }
@@ -61,7 +63,7 @@ export class RegionTracker {
     }
     candidates.forEach((c, k) => {
       if (claimed.has(k)) return;
-      const r: TrackedRegion = { id: `logo-${this.nextId++}`, state: 'learning', confidence: 0, pixels: [], x0: 0, y0: 0, x1: 0, y1: 0, hits: 0, misses: 0, lastSeenMs: nowMs, byMotion: false };
+      const r: TrackedRegion = { id: `logo-${this.nextId++}`, state: 'learning', confidence: 0, pixels: [], x0: 0, y0: 0, x1: 0, y1: 0, hits: 0, misses: 0, lastSeenMs: nowMs, activeSinceMs: Number.NaN, byMotion: false };
       this.hit(r, c, nowMs);
       this.regions.push(r);
     });
@@ -107,7 +109,11 @@ export class RegionTracker {
     r.byMotion ||= c.byMotion;
     r.confidence = r.hits === 1 ? c.confidence : 0.7 * r.confidence + 0.3 * c.confidence;
     // A remembered region that shows again is trusted at once: that is what the memory is for.
-    if (r.state === 'lost' || r.hits >= this.params.confirmHits) r.state = 'active';
+    if (r.state === 'lost' || r.hits >= this.params.confirmHits) {
+      // A region back from lost keeps its first confirmation: one life, with gaps.
+      if (r.state === 'learning') r.activeSinceMs = nowMs;
+      r.state = 'active';
+    }
   }
 
   private miss(r: TrackedRegion): void {
