@@ -337,6 +337,30 @@ describe('a plate told from the scene by its colour only', () => {
   });
 });
 
+describe('motion evidence held back where a known overlay is off screen', () => {
+  it('carries no evidence for held pixels, in the sample that holds them nor in a pair compared with it', () => {
+    const lumaOf = (f: number) => {
+      const y = new Float32Array(W * H);
+      for (let p = 0; p < W * H; p++) y[p] = texture((p % W) + 3 * f, Math.floor(p / W) + f);
+      return y;
+    };
+    const box = new Uint8Array(W * H);
+    for (let y = 10; y < 30; y++) box.fill(1, y * W + 100, y * W + 140);
+    const plain = new MotionEvidence(W, H);
+    const held = new MotionEvidence(W, H);
+    for (let f = 0; f < 40; f += 2) {
+      plain.add(lumaOf(f));
+      held.add(lumaOf(f), undefined, undefined, f === 20 ? box : undefined);
+    }
+    const inside = 20 * W + 120, outside = 60 * W + 40;
+    expect(held.stillCount[outside]).toBe(plain.stillCount[outside]);
+    expect(held.still[outside]).toBeCloseTo(plain.still[outside]!, 3);
+    // The holding sample and every later one whose reference it was add nothing there.
+    expect(held.stillCount[inside]).toBeLessThan(plain.stillCount[inside]!);
+    expect(plain.stillCount[inside]! - held.stillCount[inside]!).toBeGreaterThanOrEqual(1);
+  });
+});
+
 describe('region tracker', () => {
   /** A candidate covering the working-pixel box [x0, x1) x [y0, y1) of a 100-wide frame. */
   const box = (x0: number, y0: number, x1: number, y1: number): Candidate => {

@@ -72,6 +72,8 @@ export const DEFAULT_MOTION_EVIDENCE: MotionEvidenceParams = {
 interface Sample {
   readonly levels: Level[];
   readonly chroma: readonly Level[] | undefined;
+  /** Pixels whose evidence this sample does not carry (see `add`). */
+  readonly hold: Uint8Array | undefined;
   toNewest: Similarity;
 }
 
@@ -104,13 +106,17 @@ export class MotionEvidence {
   /**
    * Feeds the next sample (working-resolution luma; its pyramid is kept for `history` samples).
    * `overlay` marks pixels already known to be overlay: they are not used to estimate motion.
+   * `hold` marks pixels whose evidence this sample must not carry, nor any pair it is compared in:
+   * where a known overlay is off screen (a blinking bug's off-phase), its pixels show the scene,
+   * and averaged in they wore its outline down (bench pan-dynamic-ticker-1: half a disc found).
    */
-  add(y: Float32Array, overlay?: Uint8Array, chroma?: readonly [Float32Array, Float32Array]): void {
+  add(y: Float32Array, overlay?: Uint8Array, chroma?: readonly [Float32Array, Float32Array], hold?: Uint8Array): void {
+    const held = hold?.slice(0, this.size);
     const levels = pyramid(y.slice(), this.width, this.height, DEFAULT_GLOBAL_MOTION.minLevelWidth);
     const planes = chroma && this.params.chromaWeight > 0 ? chroma.map((c) => ({ width: this.width, height: this.height, data: c.slice(0, this.size) })) : undefined;
     const prev = this.history[this.history.length - 1];
     if (!prev) {
-      this.history.push({ levels, chroma: planes, toNewest: IDENTITY });
+      this.history.push({ levels, chroma: planes, hold: held, toNewest: IDENTITY });
       return;
     }
     const est = estimateOnPyramids(prev.levels, levels, overlay, this.guess, DEFAULT_GLOBAL_MOTION);
@@ -119,12 +125,12 @@ export class MotionEvidence {
     if (est.inlierShare < this.params.minInlierShare) {
       // A cut or chaos: nothing before it lines up with what comes after.
       this.guess = IDENTITY;
-      this.history = [{ levels, chroma: planes, toNewest: IDENTITY }];
+      this.history = [{ levels, chroma: planes, hold: held, toNewest: IDENTITY }];
       return;
     }
     this.guess = est.motion;
     for (const h of this.history) h.toNewest = composeSimilarity(h.toNewest, est.motion);
-    this.history.push({ levels, chroma: planes, toNewest: IDENTITY });
+    this.history.push({ levels, chroma: planes, hold: held, toNewest: IDENTITY });
     if (this.history.length > this.params.history + 1) this.history.shift();
     const ref = this.reference();
     if (!ref || !this.cameraExplains(y, ref)) return;
@@ -140,9 +146,11 @@ export class MotionEvidence {
     const cNow = planes && ref.chroma ? planes : undefined;
     const cBefore = cNow ? ref.chroma : undefined;
     const cw = this.params.chromaWeight;
+    const refHold = ref.hold;
     for (let py = 0; py < h; py++) {
       for (let px = 0; px < w; px++) {
         const p = py * w + px;
+        if ((held && held[p]) || (refHold && refHold[p])) continue;
         const val = y[p]!;
         const ds = val - before[p]!;
         let ds2 = ds * ds;
