@@ -238,6 +238,10 @@ describe('a still shot\'s region the statistics miss for a moment', () => {
     expect(reportedState(region(1000, 1400), seen, 1900, 2000)).toBe('lost');
   });
 
+  it('is not kept on timestamps that ran backwards (a publisher reconnected and starts from 0)', () => {
+    expect(reportedState(region(0, 60_000), seen, 500, 2000)).toBe('lost');
+  });
+
   it('is not kept when its follower does not see it', () => {
     expect(reportedState(region(0, 5000), { ...seen, present: false, score: 0.1 }, 5500, 2000)).toBe('lost');
   });

@@ -248,6 +248,8 @@ export function reportedState(r: TrackedRegion, followed: Followed | undefined, 
   // over a sky whose exposure flickers: lost for 0.6 s twice in 10 s, the follower matching at
   // 0.99 throughout) stays while it is on screen, for at most as long as it had been confirmed
   // and at most `graceMs`: scene the statistics gave up would match its template for ever.
+  // A publisher that reconnects starts its timestamps afresh: time that runs backwards grants nothing.
   const confirmedFor = r.lastSeenMs - r.activeSinceMs;
-  return followed.present && nowMs - r.lastSeenMs <= Math.min(graceMs, confirmedFor) ? 'active' : 'lost';
+  const missedFor = nowMs - r.lastSeenMs;
+  return followed.present && missedFor >= 0 && missedFor <= Math.min(graceMs, confirmedFor) ? 'active' : 'lost';
 }
