@@ -319,6 +319,17 @@ describe('a plate told from the scene by its colour only', () => {
     expect(run({ ...DEFAULT_MOTION_EVIDENCE, chromaWeight: 0 })).toBeLessThan(0.3);
   });
 
+  it('reads U and V where yuv420p puts them, also for an odd frame size', () => {
+    const { frameSize, uOffset, vOffset, cSize } = yuv420pLayout(7, 5);
+    const data = new Uint8Array(frameSize).fill(16);
+    data.fill(50, uOffset, uOffset + cSize);
+    data.fill(200, vOffset, vOffset + cSize);
+    const u = new Float32Array(3 * 2), v = new Float32Array(3 * 2);
+    downscaleChroma(data, 7, 5, 2, u, v);
+    expect([...u]).toEqual(Array(6).fill(50));
+    expect([...v]).toEqual(Array(6).fill(200));
+  });
+
   it('has an outline in the chroma evidence that the luma evidence alone does not see', () => {
     const withChroma = new MotionEvidence(160, 120);
     const lumaOnly = new MotionEvidence(160, 120, { ...DEFAULT_MOTION_EVIDENCE, chromaWeight: 0 });

@@ -1,3 +1,5 @@
+import { yuv420pLayout } from '../../core/frame.js';
+
 /**
  * Box-averaged luma at 1/`scale` resolution. Detection statistics only need the coarse shape of an
  * overlay, and averaging (rather than decimating) keeps sensor noise and aliasing out of the
@@ -38,9 +40,7 @@ export function downscaleChroma(frame: Uint8Array, width: number, height: number
   const w = Math.floor(width / scale);
   const h = Math.floor(height / scale);
   if (outU.length < w * h || outV.length < w * h) throw new RangeError(`chroma downscale target holds ${Math.min(outU.length, outV.length)}, needs ${w * h}`);
-  const cw = width >> 1;
-  const uOffset = width * height;
-  const vOffset = uOffset + cw * (height >> 1);
+  const { cWidth: cw, uOffset, vOffset } = yuv420pLayout(width, height);
   for (let j = 0; j < h; j++) {
     const cy0 = (j * scale) >> 1, cy1 = (j * scale + scale - 1) >> 1;
     for (let i = 0; i < w; i++) {
