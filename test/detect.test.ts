@@ -227,7 +227,7 @@ describe('a still shot\'s region the statistics miss for a moment', () => {
   const region = (activeSinceMs: number, lastSeenMs: number): TrackedRegion => ({
     id: 'logo-1', state: 'lost', confidence: 0.8, pixels: [], x0: 0, y0: 0, x1: 1, y1: 1, hits: 0, misses: 3, lastSeenMs, activeSinceMs, byMotion: false,
   });
-  const seen = { present: true, blinked: false, dx: 0, dy: 0, score: 0.99 };
+  const seen = { present: true, blinked: false, dx: 0, dy: 0, score: 0.99, offSamples: 0 };
 
   it('stays removed while on screen, for as long as it had been confirmed and at most the grace', () => {
     // Confirmed for 5 s, last seen 1.5 s ago: kept; 2.5 s ago: beyond the 2 s grace.

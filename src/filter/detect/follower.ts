@@ -48,6 +48,8 @@ export interface Followed {
   dx: number;
   dy: number;
   score: number;
+  /** Samples in a row it has been found off screen (0 while present). */
+  offSamples: number;
 }
 
 interface Template {
@@ -91,7 +93,7 @@ export class RegionFollower {
       }
     }
     // A re-anchored region keeps its on/off state: re-extraction says where, not whether.
-    const state: Followed = { present: prev?.state.present ?? true, blinked: prev?.state.blinked ?? false, dx: 0, dy: 0, score: prev?.state.score ?? 1 };
+    const state: Followed = { present: prev?.state.present ?? true, blinked: prev?.state.blinked ?? false, dx: 0, dy: 0, score: prev?.state.score ?? 1, offSamples: prev?.state.offSamples ?? 0 };
     const next: Template = { x0, y0, w, h, gx, gy, state, absentRun: prev?.absentRun ?? 0 };
     if (prev && this.last && this.keepsSeeing(prev, next, this.last)) return;
     this.templates.set(id, next);
@@ -169,6 +171,7 @@ export class RegionFollower {
         if (s.present) s.blinked = true;
         s.present = false;
       }
+      s.offSamples = s.present ? 0 : s.offSamples + 1;
     }
   }
 }

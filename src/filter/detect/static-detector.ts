@@ -73,8 +73,6 @@ export class StaticOverlayDetector {
   private readonly tracker: RegionTracker;
   private readonly follower: RegionFollower;
   private frames = 0;
-  /** Per confirmed region, the samples in a row its follower has found it off screen. */
-  private absentRuns = new Map<string, number>();
   /** Presentation time of the last frame observed. */
   private nowMs = 0;
   private learningNow = true;
@@ -182,19 +180,14 @@ export class StaticOverlayDetector {
   private offScreen(geo: Geometry): Uint8Array | undefined {
     let m: Uint8Array | undefined;
     const { width: w, height: h } = geo.stats;
-    const runs = new Map<string, number>();
     for (const r of this.tracker.all) {
       const f = r.state === 'learning' ? undefined : this.follower.get(r.id);
-      if (!f) continue;
-      const run = f.present ? 0 : (this.absentRuns.get(r.id) ?? 0) + 1;
-      runs.set(r.id, run);
-      if (run === 0 || run > this.opts.maxHoldSamples) continue;
+      if (!f || f.offSamples === 0 || f.offSamples > this.opts.maxHoldSamples) continue;
       m ??= new Uint8Array(w * h);
       const g = Math.ceil(Math.max(r.x1 - r.x0, r.y1 - r.y0) / 2);
       const x0 = Math.max(0, r.x0 + f.dx - g), x1 = Math.min(w, r.x1 + f.dx + g);
       for (let y = Math.max(0, r.y0 + f.dy - g); y < Math.min(h, r.y1 + f.dy + g); y++) if (x1 > x0) m.fill(1, y * w + x0, y * w + x1);
     }
-    this.absentRuns = runs;
     return m;
   }
 
