@@ -15,10 +15,10 @@ import subprocess
 import sys
 
 import numpy as np
+import torch
 
+from data import MASK_ALPHA_MIN, dilate
 from model import REF_AGES
-
-MASK_ALPHA_MIN = 3  # src/synth/clip.ts MASK_ALPHA_MIN
 
 
 def photo_size(path):
@@ -28,17 +28,6 @@ def photo_size(path):
     ).stdout
     w, h = out.strip().split(",")
     return int(w), int(h)
-
-
-def grow1(mask):
-    """[N,H,W] bool mask dilated by one pixel (3x3)."""
-    g = mask.copy()
-    g[:, 1:, :] |= mask[:, :-1, :]
-    g[:, :-1, :] |= mask[:, 1:, :]
-    out = g.copy()
-    out[:, :, 1:] |= g[:, :, :-1]
-    out[:, :, :-1] |= g[:, :, 1:]
-    return out
 
 
 def main():
@@ -66,7 +55,7 @@ def main():
 
         alpha = np.frombuffer(gzip.open(os.path.join(d, "alpha.u8.gz")).read(), dtype=np.uint8).reshape(n, h, w)
         mask = alpha >= MASK_ALPHA_MIN
-        grown = grow1(mask)
+        grown = dilate(torch.from_numpy(mask).float()[:, None], 1)[:, 0].numpy() > 0
         clips += 1
         for f in range(max(ages), n):
             ys, xs = np.nonzero(mask[f])
