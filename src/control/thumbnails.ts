@@ -1,5 +1,5 @@
 import { createCanvas } from '@napi-rs/canvas';
-import { yuv420pLayout, type VideoFrame } from '../core/frame.js';
+import { bt601ToRgb, yuv420pLayout, type VideoFrame } from '../core/frame.js';
 import type { StreamPipeline } from '../stream/pipeline.js';
 
 /** Thumbnail width: enough to see a logo on a phone, small enough to convert in about a millisecond. */
@@ -16,22 +16,21 @@ export interface Thumbnails {
 
 const clamp = (v: number): number => (v < 0 ? 0 : v > 255 ? 255 : v);
 
-/** yuv420p (BT.601 limited range, what x264 and the decoder use) -> RGBA, nearest-sample downscale. */
+/** yuv420p -> RGBA (bt601ToRgb), nearest-sample downscale. */
 export function yuvToRgbaScaled(data: Buffer, width: number, height: number, outW: number, outH: number): Uint8ClampedArray {
   const { cWidth, uOffset, vOffset } = yuv420pLayout(width, height);
   const rgba = new Uint8ClampedArray(outW * outH * 4);
+  const rgb: [number, number, number] = [0, 0, 0];
   for (let oy = 0; oy < outH; oy++) {
     const y = Math.min(height - 1, Math.floor(((oy + 0.5) * height) / outH));
     for (let ox = 0; ox < outW; ox++) {
       const x = Math.min(width - 1, Math.floor(((ox + 0.5) * width) / outW));
       const c = (y >> 1) * cWidth + (x >> 1);
-      const yy = 1.164 * (data[y * width + x]! - 16);
-      const u = data[uOffset + c]! - 128;
-      const v = data[vOffset + c]! - 128;
+      bt601ToRgb(data[y * width + x]!, data[uOffset + c]!, data[vOffset + c]!, rgb);
       const o = (oy * outW + ox) * 4;
-      rgba[o] = clamp(yy + 1.596 * v);
-      rgba[o + 1] = clamp(yy - 0.392 * u - 0.813 * v);
-      rgba[o + 2] = clamp(yy + 2.017 * u);
+      rgba[o] = clamp(rgb[0]);
+      rgba[o + 1] = clamp(rgb[1]);
+      rgba[o + 2] = clamp(rgb[2]);
       rgba[o + 3] = 255;
     }
   }

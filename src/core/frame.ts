@@ -36,6 +36,18 @@ export function yuv420pLayout(width: number, height: number): PlaneLayout {
   return { ySize, cWidth, cHeight, cSize, uOffset: ySize, vOffset: ySize + cSize, frameSize: ySize + 2 * cSize };
 }
 
+/**
+ * RGB of one Y'CbCr sample, BT.601 limited range (what x264, the decoder and the synthesiser use),
+ * unclamped: callers clamp and round as their output needs. A per-pixel loop passes `out` to reuse.
+ */
+export function bt601ToRgb(y: number, u: number, v: number, out: [number, number, number] = [0, 0, 0]): [number, number, number] {
+  const c = 1.164 * (y - 16), d = u - 128, e = v - 128;
+  out[0] = c + 1.596 * e;
+  out[1] = c - 0.392 * d - 0.813 * e;
+  out[2] = c + 2.017 * d;
+  return out;
+}
+
 /** Axis-aligned rectangle in luma pixel coordinates. */
 export interface Rect {
   readonly x: number;

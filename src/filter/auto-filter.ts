@@ -1,4 +1,4 @@
-import { yuv420pLayout, type Rect, type VideoFrame } from '../core/frame.js';
+import { bt601ToRgb, yuv420pLayout, type Rect, type VideoFrame } from '../core/frame.js';
 import { BackgroundMaps, DEFAULT_DEBLEND_PARAMS, PlaneMoments, deblendPixel, regionSlope, type DeblendParams } from './detect/deblend.js';
 import { MotionReference } from './detect/motion-deblend.js';
 import { StaticOverlayDetector, type StaticDetectorOptions } from './detect/index.js';
@@ -433,9 +433,8 @@ function dropStale<V>(map: Map<string, V>, keep: (key: string) => boolean): void
 
 /** `#rrggbb` of a Y'CbCr level (BT.601 limited range, what the decoder and the synthesiser use). */
 function yuvToHex(y: number, u: number, v: number): string {
-  const c = 1.164 * (y - 16), d = u - 128, e = v - 128;
   const byte = (x: number) => Math.max(0, Math.min(255, Math.round(x))).toString(16).padStart(2, '0');
-  return `#${byte(c + 1.596 * e)}${byte(c - 0.392 * d - 0.813 * e)}${byte(c + 2.017 * d)}`;
+  return `#${bt601ToRgb(y, u, v).map(byte).join('')}`;
 }
 
 /** Background (luma pixels) around a de-blended target that its motion reference keeps: where the chains of equations end. */
