@@ -12,6 +12,8 @@ const MAX_FAILURES_IN_ROW = 3;
  */
 export class CaptionFinder {
   private net: Promise<SubtitleNetDetector | undefined> | undefined;
+  /** The net once loaded (observe starts its run without waiting a turn). */
+  private loaded: SubtitleNetDetector | undefined;
   private classical: SubtitleDetector | undefined;
   private reason: string | undefined;
   private current: readonly Region[] = [];
@@ -24,31 +26,47 @@ export class CaptionFinder {
     return this.model === false || this.classical ? { engine: 'classical', ...(this.reason ? { reason: this.reason } : {}) } : { engine: 'net' };
   }
 
-  async observe(frame: VideoFrame): Promise<void> {
+  /**
+   * Looks for captions in `frame`. Once the net is loaded the frame is read and handed to its worker
+   * before this returns (no await in between), so the caller's own work overlaps the inference.
+   */
+  observe(frame: VideoFrame): Promise<void> {
     if (this.model !== false && !this.classical) {
-      this.net ??= SubtitleNetDetector.open(this.model ?? DEFAULT_SUBTITLE_MODEL).catch((err: unknown) => {
-        this.reason = `caption model did not load: ${String((err as Error).message ?? err)}`;
-        return undefined;
-      });
-      const net = await this.net;
-      if (net) {
-        try {
-          await net.observe(frame);
-          this.current = net.regions();
-          this.failuresInRow = 0;
-          return;
-        } catch (err) {
-          // One late run (a starved machine) costs this frame's captions; a model that keeps failing is dropped.
-          this.current = [];
-          if (++this.failuresInRow < MAX_FAILURES_IN_ROW) return;
-          this.reason = `caption model failed ${MAX_FAILURES_IN_ROW} times in a row: ${String((err as Error).message ?? err)}`;
-          void net.close().catch(() => undefined);
-        }
-      }
+      if (this.loaded) return this.observeNet(this.loaded, frame);
+      this.net ??= SubtitleNetDetector.open(this.model ?? DEFAULT_SUBTITLE_MODEL).then(
+        (net) => (this.loaded = net),
+        (err: unknown) => {
+          this.reason = `caption model did not load: ${String((err as Error).message ?? err)}`;
+          return undefined;
+        },
+      );
+      return this.net.then((net) => (net ? this.observeNet(net, frame) : this.observeClassical(frame)));
     }
+    return this.observeClassical(frame);
+  }
+
+  private async observeNet(net: SubtitleNetDetector, frame: VideoFrame): Promise<void> {
+    try {
+      await net.observe(frame);
+      this.current = net.regions();
+      this.failuresInRow = 0;
+      return;
+    } catch (err) {
+      // One late run (a starved machine) costs this frame's captions; a model that keeps failing is dropped.
+      this.current = [];
+      if (++this.failuresInRow < MAX_FAILURES_IN_ROW) return;
+      this.reason = `caption model failed ${MAX_FAILURES_IN_ROW} times in a row: ${String((err as Error).message ?? err)}`;
+      this.loaded = undefined;
+      void net.close().catch(() => undefined);
+    }
+    await this.observeClassical(frame);
+  }
+
+  private observeClassical(frame: VideoFrame): Promise<void> {
     this.classical ??= this.makeClassical();
     this.classical.observe(frame);
     this.current = this.classical.regions();
+    return Promise.resolve();
   }
 
   regions(): readonly Region[] {
