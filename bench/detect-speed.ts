@@ -37,13 +37,14 @@ function frame(f: number): VideoFrame {
 const frames = Array.from({ length: FRAMES }, (_, f) => frame(f));
 
 /** Per-frame cost of one filter configuration over the same frames (the first 60 frames are warm-up). */
-async function measure(label: string, filter: AutoFilter): Promise<number> {
+async function measure(label: string, filter: AutoFilter, queued = false): Promise<number> {
   const window = new FrameWindow(8);
   const ms: number[] = [];
-  for (const fr of frames) {
+  for (const [i, fr] of frames.entries()) {
     window.push(fr);
     const t = performance.now();
-    await filter.process(fr, { window, behind: false });
+    const next = queued ? frames[i + 1] : undefined;
+    await filter.process(fr, { window, behind: false, ...(next ? { next } : {}) });
     ms.push(performance.now() - t);
   }
   const steady = ms.slice(60);
@@ -61,3 +62,7 @@ console.log(`caption net / classical: ${(net / classical).toFixed(2)} x mean cos
 // What the live path runs by default (pipeline.temporalFill: true): the same plus the motion-compensated background memory.
 const live = await measure('auto filter, caption net + ticker + temporal fill (live default)', new AutoFilter({ temporal: true }));
 console.log(`temporal fill on / off: ${(live / net).toFixed(2)} x mean cost per frame`);
+// The same with the next frame always queued (FilterContext.next), as when the stage runs a frame
+// behind: the next frame's caption net then runs in its worker during this frame's fill.
+const queued = await measure('live default, next frame queued (captions started early)', new AutoFilter({ temporal: true }), true);
+console.log(`next frame queued / not: ${(queued / live).toFixed(2)} x mean cost per frame`);

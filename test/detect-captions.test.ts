@@ -240,6 +240,29 @@ describe('AutoFilter with captions and tickers', () => {
     await filter.close();
   });
 
+  it('gives the same output when each frame\'s captions are started early, during the previous frame (FilterContext.next)', async () => {
+    const clip = await synthesizeClip({
+      id: 'e', seed: 12, width: 320, height: 240, fps: 25, frames: 30, source: { kind: 'pan', photo: CHELSEA },
+      overlays: [{ kind: 'subtitles', look: { position: 'bottom', style: 'outline', script: 'latin' } }],
+    });
+    const plain = new AutoFilter({ temporal: true });
+    const expected = await runAll(plain, clip);
+    await plain.close();
+    const early = new AutoFilter({ temporal: true });
+    const window = new FrameWindow(4);
+    const frames = clip.input.map((_, f) => frameOf(clip, f));
+    let captioned = 0;
+    for (const [f, fr] of frames.entries()) {
+      window.push(fr);
+      const next = frames[f + 1];
+      const out = (await early.process(fr, { window, behind: false, ...(next ? { next } : {}) })).data;
+      expect(out.equals(expected[f]!)).toBe(true);
+      if (early.detectedRegions().some((r) => r.kind === 'subtitle' && r.state === 'active')) captioned++;
+    }
+    expect(captioned).toBeGreaterThan(10);
+    await early.close();
+  });
+
   it('reports a ticker bar once, as the ticker: no logo regions inside it', async () => {
     const clip = await synthesizeClip({ id: 't', seed: 31, width: 320, height: 240, fps: 25, frames: 125, source: { kind: 'pan', photo: CHELSEA }, overlays: [{ kind: 'ticker', opacity: 1 }] });
     const filter = new AutoFilter({ subtitles: false });

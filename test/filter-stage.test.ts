@@ -13,9 +13,12 @@ const frame = (seq: number, intervalMs = 33): VideoFrame => ({ seq, ptsMs: seq *
 class ScriptedFilter implements Filter {
   readonly name = 'scripted';
   behindSeen: boolean[] = [];
+  /** Per call: the seq of the frame offered as next (queued behind this one), -1 when none. */
+  nextSeen: number[] = [];
   constructor(private readonly delayMs: number, private readonly failOn = new Set<number>()) {}
   async process(f: VideoFrame, ctx: FilterContext): Promise<FilterResult> {
     this.behindSeen.push(ctx.behind);
+    this.nextSeen.push(ctx.next?.seq ?? -1);
     await new Promise((r) => setTimeout(r, this.delayMs));
     if (this.failOn.has(f.seq)) throw new Error(`boom on ${f.seq}`);
     return { data: Buffer.alloc(f.data.length, 200), degraded: ctx.behind };
@@ -36,6 +39,17 @@ describe('FilterStage', () => {
     expect(s.degraded).toBeGreaterThan(0);
     expect(filter.behindSeen[0]).toBe(false);
     expect(filter.behindSeen[1]).toBe(true);
+  });
+
+  it('offers the frame queued behind the current one as next, and nothing when the queue is empty', async () => {
+    const filter = new ScriptedFilter(20);
+    const out: number[] = [];
+    const stage = new FilterStage({ filter, windowFrames: 4, maxQueued: 8, degradeAt: 8, log, failOpen, onOutput: (f) => out.push(f.seq) });
+    for (let i = 0; i < 3; i++) stage.push(frame(i));
+    await stage.drained();
+    expect(out).toEqual([0, 1, 2]);
+    // Frame 0 went to the filter as it was pushed (nothing queued yet); 1 had 2 behind it; 2 was last.
+    expect(filter.nextSeen).toEqual([-1, 2, -1]);
   });
 
   it('lets a cold start queue longer: the first frames wait, later bursts are bounded as usual', async () => {

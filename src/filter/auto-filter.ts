@@ -92,6 +92,8 @@ export class AutoFilter implements Filter {
   private readonly maps = new BackgroundMaps();
   /** Frames in a row the pipeline has said it is behind. */
   private behindRun = 0;
+  /** The caption search started on the frame queued after the last one (FilterContext.next). */
+  private early: { frame: VideoFrame; done: Promise<void> } | undefined;
   /**
    * Each target plane's (1-a), recomputed every SLOPE_EVERY frames: it is a median over a 120-frame
    * window and moves slowly, and working it out (ring interpolation, a sort of every pixel's slope)
@@ -212,10 +214,22 @@ export class AutoFilter implements Filter {
     // runs in its worker while this thread does the rest of the detection.
     this.behindRun = ctx.behind ? this.behindRun + 1 : 0;
     const look = this.behindRun % BEHIND_LOOK_EVERY === 0;
-    const captions = look ? this.subtitles?.observe(frame) : undefined;
+    // With the next frame already queued its captions were started during the last frame's fill
+    // (the net's worker then runs beside this thread instead of being waited for), and this
+    // frame's fill overlaps the next frame's net in turn.
+    const early = this.early?.frame === frame ? this.early.done : undefined;
+    this.early = undefined;
+    if (early) {
+      await early;
+      this.startEarly(ctx);
+    }
+    const captions = !early && look ? this.subtitles?.observe(frame) : undefined;
     if (look) this.detector.observe(frame);
     this.ticker?.observe(frame);
-    await captions;
+    if (captions) {
+      await captions;
+      this.startEarly(ctx);
+    }
     const targets: Target[] = [];
     const add = (r: Region, deblend: boolean) => {
       const t = this.targetOf(r, width, height, deblend);
@@ -273,6 +287,15 @@ export class AutoFilter implements Filter {
       return { data: out, degraded: true };
     }
     return this.model.refine(frame, ctx.window, holes, out).then(() => ({ data: out, degraded: false }));
+  }
+
+  /** Starts the caption search on the queued next frame (not while behind: then it looks at few frames). */
+  private startEarly(ctx: FilterContext): void {
+    if (!ctx.next || ctx.behind || !this.subtitles) return;
+    const done = this.subtitles.observe(ctx.next);
+    // Awaited when that frame comes; if the queue drops it instead, a failure must not go unhandled.
+    done.catch(() => undefined);
+    this.early = { frame: ctx.next, done };
   }
 
   /** Of a target's filled luma pixels, those no earlier frame showed (the temporal fill did not copy). */
@@ -403,6 +426,8 @@ export class AutoFilter implements Filter {
    * model and lets go of the inpainting model's session (its worker ends with the last holder).
    */
   async close(): Promise<void> {
+    await this.early?.done.catch(() => undefined);
+    this.early = undefined;
     this.memory?.store.park(this.memory.key, { detector: this.detector, blend: this.blend, ticker: this.ticker });
     await Promise.all([this.subtitles?.close(), this.model?.close()]);
   }

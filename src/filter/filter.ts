@@ -61,6 +61,12 @@ export interface FilterContext {
    * can instead of computing a new one (quality degrades before frames are dropped).
    */
   readonly behind: boolean;
+  /**
+   * The frame queued after this one, when one is already waiting: a filter may start work on it
+   * now (detection in a worker) so that it overlaps this frame's fill. It is processed next unless
+   * the queue drops it; its buffer is only safe to read synchronously, during this call.
+   */
+  readonly next?: VideoFrame;
 }
 
 export interface FilterResult {

@@ -105,7 +105,7 @@ export class FilterStage {
         if (last && (last.width !== frame.width || last.height !== frame.height)) this.window.clear();
         this.window.push(frame);
         const behind = this.queue.length >= this.opts.degradeAt || (this.opts.downstreamBehind?.() ?? false);
-        const out = await this.runFilter(frame, behind);
+        const out = await this.runFilter(frame, behind, this.queue[0]);
         const room = this.opts.downstreamRoom?.();
         if (room) await room;
         this.counters.framesOut++;
@@ -118,7 +118,7 @@ export class FilterStage {
     }
   }
 
-  private async runFilter(frame: VideoFrame, behind: boolean): Promise<Buffer> {
+  private async runFilter(frame: VideoFrame, behind: boolean, next: VideoFrame | undefined): Promise<Buffer> {
     if (this.bypass) {
       this.counters.bypassed++;
       return frame.data;
@@ -130,7 +130,7 @@ export class FilterStage {
     let timedOut = false;
     let degraded = false;
     try {
-      const pending = filter.process(frame, { window: this.window, behind });
+      const pending = filter.process(frame, { window: this.window, behind, ...(next ? { next } : {}) });
       // Only an asynchronous filter can be given up on; a synchronous one has already answered.
       const result: FilterResult | typeof TIMED_OUT = isThenable(pending) ? await this.guard.within(pending) : pending;
       if (result === TIMED_OUT) {
