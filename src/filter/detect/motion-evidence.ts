@@ -147,6 +147,13 @@ export class MotionEvidence {
     const cBefore = cNow ? ref.chroma : undefined;
     const cw = this.params.chromaWeight;
     const refHold = ref.hold;
+    // Locals, not fields, inside the loop: it visits every working pixel (~100k at 720p) and the
+    // calls in it would otherwise make every field be loaded again per pixel.
+    const { still, warped, stillCount, warpedCount } = this;
+    const { sourceStill, sourceEnergy, sourceMaxScore, sourceNoise2 } = this.params;
+    const u0 = cNow?.[0]!.data, v0 = cNow?.[1]!.data;
+    const uBefore = cBefore?.[0], vBefore = cBefore?.[1];
+    const { a: ia, b: ib, tx: itx, ty: ity } = inv;
     for (let py = 0; py < h; py++) {
       for (let px = 0; px < w; px++) {
         const p = py * w + px;
@@ -154,15 +161,15 @@ export class MotionEvidence {
         const val = y[p]!;
         const ds = val - before[p]!;
         let ds2 = ds * ds;
-        if (cNow && cBefore) {
-          const du = cNow[0]!.data[p]! - cBefore[0]!.data[p]!, dv = cNow[1]!.data[p]! - cBefore[1]!.data[p]!;
+        if (u0 && v0 && uBefore && vBefore) {
+          const du = u0[p]! - uBefore.data[p]!, dv = v0[p]! - vBefore.data[p]!;
           ds2 += cw * (du * du + dv * dv);
         }
-        const ns = Math.min(this.stillCount[p]! + 1, memory);
-        this.stillCount[p] = ns;
-        this.still[p] = this.still[p]! + (ds2 - this.still[p]!) / ns;
+        const ns = Math.min(stillCount[p]! + 1, memory);
+        stillCount[p] = ns;
+        still[p] = still[p]! + (ds2 - still[p]!) / ns;
         const u = px - cx, v = py - cy;
-        const sx = inv.a * u - inv.b * v + inv.tx + cx, sy = inv.b * u + inv.a * v + inv.ty + cy;
+        const sx = ia * u - ib * v + itx + cx, sy = ib * u + ia * v + ity + cy;
         const wv = sampleBilinear(src, sx, sy);
         // Pixels the camera brought in from outside the frame have no prediction.
         if (Number.isNaN(wv)) continue;
@@ -173,17 +180,20 @@ export class MotionEvidence {
         // Under a slow pan that halo is thinner than a closing bridges, and the outline is better
         // complete: only a fast one is worth the gaps.
         const s = Math.round(sy) * w + Math.round(sx);
-        if (guardSources && Math.abs(y[s]! - before[s]!) <= this.params.sourceStill) continue;
-        if (guardSources && this.warped[s]! >= this.params.sourceEnergy && this.staticScore(s, this.params.sourceNoise2) >= this.params.sourceMaxScore) continue;
+        if (guardSources) {
+          if (Math.abs(y[s]! - before[s]!) <= sourceStill) continue;
+          const ws = warped[s]!;
+          if (ws >= sourceEnergy && ws / (still[s]! + ws + sourceNoise2) >= sourceMaxScore) continue;
+        }
         const dw = val - wv;
         let dw2 = dw * dw;
-        if (cNow && cBefore) {
-          const du = cNow[0]!.data[p]! - sampleBilinear(cBefore[0]!, sx, sy), dv = cNow[1]!.data[p]! - sampleBilinear(cBefore[1]!, sx, sy);
+        if (u0 && v0 && uBefore && vBefore) {
+          const du = u0[p]! - sampleBilinear(uBefore, sx, sy), dv = v0[p]! - sampleBilinear(vBefore, sx, sy);
           dw2 += cw * (du * du + dv * dv);
         }
-        const nw = Math.min(this.warpedCount[p]! + 1, memory);
-        this.warpedCount[p] = nw;
-        this.warped[p] = this.warped[p]! + (dw2 - this.warped[p]!) / nw;
+        const nw = Math.min(warpedCount[p]! + 1, memory);
+        warpedCount[p] = nw;
+        warped[p] = warped[p]! + (dw2 - warped[p]!) / nw;
       }
     }
   }
