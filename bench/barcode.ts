@@ -123,13 +123,42 @@ export function barcodeFlvReceiver(url: string, width: number, arrivals: Arrival
   };
 }
 
+/** The publisher's encoder settings (OBS-like): x264 ultrafast zerolatency, 3 Mbit/s, keyframe every 2 s. */
+const publisherCodec = (fps: number): string[] => ['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', String(fps * 2), '-b:v', '3000k'];
+
 /** An RTMP publisher as OBS would be: raw frames on stdin, x264 zerolatency, 3 Mbit/s, keyframe every 2 s. */
 export function barcodePublisher(url: string, o: { width: number; height: number; fps: number }): FfmpegProcess {
   return new FfmpegProcess({
     name: 'publisher',
     args: ['-loglevel', 'error', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${o.width}x${o.height}`, '-framerate', String(o.fps), '-i', 'pipe:0',
-      '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', String(o.fps * 2), '-b:v', '3000k', '-f', 'flv', url],
+      ...publisherCodec(o.fps), '-f', 'flv', url],
   });
+}
+
+/**
+ * Encodes `total` barcode frames (over `scene`) once, unpaced, to an FLV file with the publisher's
+ * settings: replayed with `preencodedPublisher`, the measured runs then spend no CPU on the
+ * publisher's x264, which a real publisher runs on its own machine.
+ */
+export async function preencodeBarcode(file: string, o: { width: number; height: number; fps: number }, total: number, scene?: (i: number) => Buffer): Promise<void> {
+  const layout = yuv420pLayout(o.width, o.height);
+  const enc = new FfmpegProcess({
+    name: 'pre-encoder',
+    args: ['-loglevel', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${o.width}x${o.height}`, '-framerate', String(o.fps), '-i', 'pipe:0', ...publisherCodec(o.fps), '-f', 'flv', file],
+  });
+  const exit = new Promise<string>((resolve) => enc.once('exit', (code, _signal, reason) => resolve(code === 0 ? '' : reason)));
+  for (let i = 0; i < total; i++) {
+    if (!enc.write(barcodeFrame(layout.frameSize, o.width, o.height, i, scene?.(i)))) break;
+    if (enc.stdinBacklog > 8 * layout.frameSize) await new Promise((r) => enc.child.stdin!.once('drain', r));
+  }
+  enc.endInput();
+  const failed = await exit;
+  if (failed) throw new Error(`pre-encoding the publisher's stream failed: ${failed}`);
+}
+
+/** Publishes a pre-encoded FLV at its own frame rate (-re), copying packets: no encoder in the run. */
+export function preencodedPublisher(url: string, file: string): FfmpegProcess {
+  return new FfmpegProcess({ name: 'publisher (pre-encoded)', args: ['-loglevel', 'error', '-re', '-i', file, '-c', 'copy', '-f', 'flv', url] });
 }
 
 export const r1 = (v: number): number => Math.round(v * 10) / 10;

@@ -10,11 +10,12 @@
  * `manual-spatial` / `auto-spatial` run those filters with the temporal fill off.
  *
  *   npm run bench:latency -- [--seconds 30] [--width 1280 --height 720 --fps 30] [--json out.json]
- *                            [--modes passthrough,manual,auto] [--scene barcode|overlays]
+ *                            [--modes passthrough,manual,auto] [--scene barcode|overlays] [--publisher live|preencoded]
  *
  * `--scene overlays` puts a synthesised pan with a logo and captions under the barcode (what the
  * auto filter must find and fill; the plain rows give it nothing). The barcode itself is an
- * exclusion zone in every mode.
+ * exclusion zone in every mode. `--publisher preencoded` encodes the stream once before the runs
+ * and replays it, so no x264 of the bench's own competes with the server while it is measured.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -25,9 +26,9 @@ import { PROJECT_ROOT } from '../src/core/paths.js';
 import { demoGeometry } from '../src/demo/source.js';
 import { ClearcastServer } from '../src/server.js';
 import { freePort } from '../src/core/net.js';
-import type { StreamStats } from '../src/stream/pipeline.js';
+import type { StreamPipeline, StreamStats } from '../src/stream/pipeline.js';
 import { overlayScene, type LatencyScene } from './latency-scene.js';
-import { BARCODE_AREA, barcodePublisher, barcodeReceiver, latencyBenchCommand, percentile, r1, sendPaced } from './barcode.js';
+import { BARCODE_AREA, barcodePublisher, barcodeReceiver, latencyBenchCommand, percentile, preencodeBarcode, preencodedPublisher, r1, sendPaced, type PacedRun } from './barcode.js';
 
 /** Seconds at the start left out of every figure: decoder probing and x264 start-up. */
 const WARMUP_S = 2;
@@ -63,7 +64,26 @@ function parseModes(list: string): Mode[] {
   return modes as Mode[];
 }
 
-async function runMode(mode: Mode, o: { seconds: number; width: number; height: number; fps: number }, scene: LatencyScene | undefined): Promise<ModeResult> {
+/**
+ * Replays the pre-encoded stream at its frame rate. Frame i is taken as sent at start + i / fps:
+ * ffmpeg's own start-up shifts that by a constant, so glass-to-glass is not reported in this mode;
+ * `added` (clean arrival minus original arrival of the same frame) does not depend on it.
+ */
+async function replayPreencoded(url: string, file: string, o: { seconds: number; fps: number }, stream: () => StreamPipeline | undefined): Promise<PacedRun> {
+  const pub = preencodedPublisher(url, file);
+  const t0 = performance.now();
+  const reset = setTimeout(() => stream()?.resetLatencyStats(), WARMUP_S * 1000);
+  let stats: StreamStats | undefined;
+  const poll = setInterval(() => (stats = stream()?.stats() ?? stats), 1000);
+  await pub.waitExit();
+  clearTimeout(reset);
+  clearInterval(poll);
+  const sent = new Map<number, number>();
+  for (let i = 0; i < Math.round(o.seconds * o.fps); i++) sent.set(i, t0 + (i * 1000) / o.fps);
+  return { sent, stats: stream()?.stats() ?? stats };
+}
+
+async function runMode(mode: Mode, o: { seconds: number; width: number; height: number; fps: number }, scene: LatencyScene | undefined, preencoded: string | undefined): Promise<ModeResult> {
   const g = demoGeometry(o.width, o.height);
   const config = defaultsWith({
     server: { httpPort: await freePort(), dataDir: join(PROJECT_ROOT, 'data', 'bench') },
@@ -80,10 +100,16 @@ async function runMode(mode: Mode, o: { seconds: number; width: number; height: 
   const clean = new Map<number, number>();
   const rx = [barcodeReceiver(server.urls.publish(key), o.width, o.height, original), barcodeReceiver(server.urls.cleanRtmp(key), o.width, o.height, clean)];
   await new Promise((r) => setTimeout(r, 500));
-  const pub = barcodePublisher(server.urls.publish(key), o);
-  const { sent, stats } = await sendPaced(o, WARMUP_S, (frame) => pub.write(frame), () => server.registry.get(key), scene && ((i) => scene.frame(i)));
-  pub.endInput();
-  await pub.waitExit();
+  let run: PacedRun;
+  if (preencoded) {
+    run = await replayPreencoded(server.urls.publish(key), preencoded, o, () => server.registry.get(key));
+  } else {
+    const pub = barcodePublisher(server.urls.publish(key), o);
+    run = await sendPaced(o, WARMUP_S, (frame) => pub.write(frame), () => server.registry.get(key), scene && ((i) => scene.frame(i)));
+    pub.endInput();
+    await pub.waitExit();
+  }
+  const { sent, stats } = run;
   await new Promise((r) => setTimeout(r, 1500));
   for (const r of rx) await r.kill();
   await server.stop();
@@ -121,21 +147,30 @@ async function main(): Promise<void> {
   const opts = latencyBenchCommand('bench:latency', 30, 'latency.json')
     .addOption(new Option('--modes <list>', `filters to measure, comma-separated (also ${VARIANT_MODES.join(', ')}); the first is the baseline of the last column`)
       .argParser(parseModes).default([...MODES], MODES.join(',')))
+    .addOption(new Option('--publisher <kind>', 'live: an x264 publisher encodes each frame as it is sent (on this machine, competing with the server); preencoded: the same stream encoded once before the runs and replayed at its frame rate (-re, packets copied), as if the publisher were another machine')
+      .choices(['live', 'preencoded']).default('live'))
     .addOption(new Option('--scene <kind>', 'picture under the barcode: plain scrolling rows, or a panning photo with a logo and captions (what auto has to find and fill)')
       .choices(['barcode', 'overlays']).default('barcode'))
     .parse()
-    .opts<{ seconds: number; width: number; height: number; fps: number; json: string; modes: Mode[]; scene: 'barcode' | 'overlays' }>();
+    .opts<{ seconds: number; width: number; height: number; fps: number; json: string; modes: Mode[]; scene: 'barcode' | 'overlays'; publisher: 'live' | 'preencoded' }>();
   const scene = opts.scene === 'overlays' ? await overlayScene(opts.width, opts.height, opts.fps) : undefined;
   if (scene) process.stderr.write(`scene: ${scene.overlays.map((o) => `${o.kind} ${o.rect.width}x${o.rect.height}@${o.rect.x},${o.rect.y}`).join(', ')}\n`);
+  let preencoded: string | undefined;
+  if (opts.publisher === 'preencoded') {
+    preencoded = join(dirname(opts.json), `latency-${opts.scene}-${opts.width}x${opts.height}-${opts.fps}-${opts.seconds}s.flv`);
+    mkdirSync(dirname(preencoded), { recursive: true });
+    process.stderr.write(`pre-encoding the publisher's stream to ${preencoded}...\n`);
+    await preencodeBarcode(preencoded, opts, Math.round(opts.seconds * opts.fps), scene && ((i) => scene.frame(i)));
+  }
   const results: ModeResult[] = [];
   for (const mode of opts.modes) {
     process.stderr.write(`measuring ${mode} for ${opts.seconds} s at ${opts.width}x${opts.height}@${opts.fps}...\n`);
-    results.push(await runMode(mode, opts, scene));
+    results.push(await runMode(mode, opts, scene, preencoded));
   }
   const base = results[0]!;
-  const rows = results.map((r) => `| ${r.mode} | ${r.matched}/${r.frames - WARMUP_S * opts.fps} | ${r.addedMs.p50} | ${r.addedMs.p99} | ${r.internalAddedMs.p50} | ${r.internalAddedMs.p99} | ${r.decodeMs.p50} / ${r.filterMs.p50} / ${r.encodeMs.p50} | ${r.originalPathMs.p50} / ${r.cleanPathMs.p50} | ${r.dropped} | ${r.degraded} | ${(r.addedMs.p99 / base.addedMs.p99).toFixed(2)} |`);
+  const rows = results.map((r) => `| ${r.mode} | ${r.matched}/${r.frames - WARMUP_S * opts.fps} | ${r.addedMs.p50} | ${r.addedMs.p99} | ${r.internalAddedMs.p50} | ${r.internalAddedMs.p99} | ${r.decodeMs.p50} / ${r.filterMs.p50} / ${r.encodeMs.p50} | ${preencoded ? 'n/a' : `${r.originalPathMs.p50} / ${r.cleanPathMs.p50}`} | ${r.dropped} | ${r.degraded} | ${(r.addedMs.p99 / base.addedMs.p99).toFixed(2)} |`);
   const table = [
-    `Added latency, ${opts.width}x${opts.height}@${opts.fps}, ${opts.seconds} s per mode, first ${WARMUP_S} s excluded (ms), scene ${opts.scene}`,
+    `Added latency, ${opts.width}x${opts.height}@${opts.fps}, ${opts.seconds} s per mode, first ${WARMUP_S} s excluded (ms), scene ${opts.scene}, publisher ${opts.publisher}`,
     '',
     '| filter | frames matched | added p50 | added p99 | internal p50 | internal p99 | decode / filter / encode p50 | glass-to-glass p50 original / clean | dropped | degraded | p99 vs pass-through |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',

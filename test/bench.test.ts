@@ -3,12 +3,13 @@ import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { preencodeBarcode, readBarcode } from '../bench/barcode.js';
 import { benchCases, findMedia } from '../bench/cases.js';
 import { ClipEvaluator } from '../bench/evaluate.js';
 import { METHOD_OUTPUT_ARGS, clampForDelogo, runsOf } from '../bench/ffmpeg-baselines.js';
 import { teleaInpaintPlane } from '../bench/inpaint-telea.js';
 import { METHODS } from '../bench/methods.js';
-import { encodeYuv } from '../src/synth/ffmpeg-io.js';
+import { decodeYuv, encodeYuv } from '../src/synth/ffmpeg-io.js';
 import { readVideo, synthesizeToDir } from '../src/synth/index.js';
 
 const MEDIA = join(import.meta.dirname, 'fixtures', 'media');
@@ -97,5 +98,14 @@ describe('every method on a small clip', () => {
     expect(scores.get('clearcast-passthrough')!.psnrIn).toBe(input.psnrIn);
     expect(scores.get('removelogo')!.psnrOut).toBe(Infinity);
     expect(scores.get('telea')!.psnrOut).toBe(Infinity);
+  });
+});
+
+describe('latency bench publisher', () => {
+  it('pre-encodes every barcode frame, in order, to an FLV that replays as sent', async () => {
+    const file = join(tmp, 'pre.flv');
+    await preencodeBarcode(file, { width: 640, height: 360, fps: 30 }, 45);
+    const frames = await decodeYuv(file, { width: 640, height: 360, exactSize: true });
+    expect(frames.map((f) => readBarcode(f, 640))).toEqual(Array.from({ length: 45 }, (_, i) => i));
   });
 });
