@@ -62,11 +62,16 @@ export class CaptionFinder {
     await this.observeClassical(frame);
   }
 
+  /** Synchronous work behind a promise: a detector that throws rejects, as the net's path does. */
   private observeClassical(frame: VideoFrame): Promise<void> {
-    this.classical ??= this.makeClassical();
-    this.classical.observe(frame);
-    this.current = this.classical.regions();
-    return Promise.resolve();
+    try {
+      this.classical ??= this.makeClassical();
+      this.classical.observe(frame);
+      this.current = this.classical.regions();
+      return Promise.resolve();
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
   }
 
   regions(): readonly Region[] {
