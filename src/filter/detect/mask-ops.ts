@@ -81,26 +81,43 @@ export interface Component {
   readonly y1: number;
 }
 
+/**
+ * Flood-fill stacks, kept between calls: each pixel is pushed at most once, so w * h entries
+ * suffice. (Growing a JS array per call, and a visitor closure per pixel, were most of what the
+ * caption finder gave the garbage collector.)
+ */
+let stackScratch: Int32Array = new Int32Array(0);
+let pixelScratch: Int32Array = new Int32Array(0);
+function scratchOf(current: Int32Array, size: number): Int32Array {
+  return current.length >= size ? current : new Int32Array(size);
+}
+
 /** 8-connected components of the set pixels. */
 export function components(m: Uint8Array, w: number, h: number): Component[] {
   const seen = new Uint8Array(w * h);
   const out: Component[] = [];
+  const stack = (stackScratch = scratchOf(stackScratch, w * h));
+  const found = (pixelScratch = scratchOf(pixelScratch, w * h));
   for (let start = 0; start < w * h; start++) {
     if (!m[start] || seen[start]) continue;
-    const pixels: number[] = [];
-    const stack = [start];
+    let top = 0, count = 0;
+    stack[top++] = start;
     seen[start] = 1;
-    while (stack.length) {
-      const i = stack.pop()!;
-      pixels.push(i);
-      neighbours8(i, w, h, (k) => {
-        if (m[k] && !seen[k]) {
+    while (top > 0) {
+      const i = stack[--top]!;
+      found[count++] = i;
+      // The 8 neighbours, rows top to bottom, columns left to right: the order fixes the pixels' order.
+      const x = i % w, y = (i - x) / w;
+      for (let yy = Math.max(0, y - 1); yy <= Math.min(h - 1, y + 1); yy++) {
+        for (let xx = Math.max(0, x - 1); xx <= Math.min(w - 1, x + 1); xx++) {
+          const k = yy * w + xx;
+          if (k === i || !m[k] || seen[k]) continue;
           seen[k] = 1;
-          stack.push(k);
+          stack[top++] = k;
         }
-      });
+      }
     }
-    out.push(componentOf(pixels, w, h));
+    out.push(componentOf(Array.from(found.subarray(0, count)), w, h));
   }
   return out;
 }
@@ -121,30 +138,27 @@ export function componentOf(pixels: number[], w: number, h: number): Component {
 /** Grows the `strong` seeds through 8-connected `weak` pixels (hysteresis thresholding). */
 export function hysteresis(strong: Uint8Array, weak: Uint8Array, w: number, h: number): Uint8Array {
   const out = new Uint8Array(w * h);
-  const stack: number[] = [];
+  const stack = (stackScratch = scratchOf(stackScratch, w * h));
+  let top = 0;
   for (let i = 0; i < w * h; i++) {
     if (strong[i]) {
       out[i] = 1;
-      stack.push(i);
+      stack[top++] = i;
     }
   }
-  while (stack.length) {
-    neighbours8(stack.pop()!, w, h, (k) => {
-      if (weak[k] && !out[k]) {
+  while (top > 0) {
+    const i = stack[--top]!;
+    const x = i % w, y = (i - x) / w;
+    for (let yy = Math.max(0, y - 1); yy <= Math.min(h - 1, y + 1); yy++) {
+      for (let xx = Math.max(0, x - 1); xx <= Math.min(w - 1, x + 1); xx++) {
+        const k = yy * w + xx;
+        if (k === i || !weak[k] || out[k]) continue;
         out[k] = 1;
-        stack.push(k);
+        stack[top++] = k;
       }
-    });
+    }
   }
   return out;
-}
-
-/** Calls `visit` with the index of every 8-neighbour of pixel `i` inside the frame. */
-function neighbours8(i: number, w: number, h: number, visit: (k: number) => void): void {
-  const x = i % w, y = (i - x) / w;
-  for (let yy = Math.max(0, y - 1); yy <= Math.min(h - 1, y + 1); yy++) {
-    for (let xx = Math.max(0, x - 1); xx <= Math.min(w - 1, x + 1); xx++) if (xx !== x || yy !== y) visit(yy * w + xx);
-  }
 }
 
 /**

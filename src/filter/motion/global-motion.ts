@@ -205,6 +205,9 @@ export function estimateOnPyramids(pp: readonly Level[], cp: readonly Level[], i
   return last;
 }
 
+/** The sample points' Jacobian rows, kept between refinements (several per frame, ~200 KB each at 720p). */
+let jacobianScratch = new Float64Array(0);
+
 /**
  * Inverse-compositional Gauss-Newton with Huber weights: the Jacobian comes from the previous
  * image's own gradients at the sample points (computed once), so each iteration costs one
@@ -217,7 +220,8 @@ function refine(prev: Level, cur: Level, s: Samples, start: Similarity, p: Globa
   // equations are well conditioned.
   const norm = Math.max(cx, cy, 1);
   const n = s.count;
-  const J = new Float64Array(4 * n);
+  if (jacobianScratch.length < 4 * n) jacobianScratch = new Float64Array(4 * n);
+  const J = jacobianScratch;
   for (let k = 0; k < n; k++) {
     const x = s.x[k]!, y = s.y[k]!, i = y * prev.width + x;
     const gx = 0.5 * (prev.data[i + 1]! - prev.data[i - 1]!), gy = 0.5 * (prev.data[i + prev.width]! - prev.data[i - prev.width]!);
