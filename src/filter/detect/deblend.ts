@@ -18,7 +18,10 @@ export interface DeblendParams {
   readonly minSamples: number;
   /** Samples remembered (exponential window). */
   readonly memorySamples: number;
-  /** Largest alpha inverted: 1/(1-a) amplifies noise, 2.5x at 0.6. Above it the fill is used. */
+  /**
+   * Largest alpha inverted: 1/(1-a) amplifies noise, 3.3x at 0.7. Above it the fill is used. Set
+   * above the 0.6 that must be restored: the ring's estimate of a 0.6 plate ranged 0.60-0.76.
+   */
   readonly maxAlpha: number;
   /** Smallest alpha worth inverting (below it the overlay is invisible anyway). */
   readonly minAlpha: number;
@@ -31,7 +34,7 @@ export interface DeblendParams {
 export const DEFAULT_DEBLEND_PARAMS: DeblendParams = {
   minSamples: 30,
   memorySamples: 120,
-  maxAlpha: 0.6,
+  maxAlpha: 0.7,
   minAlpha: 0.08,
   slopeTolerance: 0.1,
   minSpread: 3,
