@@ -106,15 +106,11 @@ export function components(m: Uint8Array, w: number, h: number): Component[] {
     while (top > 0) {
       const i = stack[--top]!;
       found[count++] = i;
-      // The 8 neighbours, rows top to bottom, columns left to right: the order fixes the pixels' order.
-      const x = i % w, y = (i - x) / w;
-      for (let yy = Math.max(0, y - 1); yy <= Math.min(h - 1, y + 1); yy++) {
-        for (let xx = Math.max(0, x - 1); xx <= Math.min(w - 1, x + 1); xx++) {
-          const k = yy * w + xx;
-          if (k === i || !m[k] || seen[k]) continue;
-          seen[k] = 1;
-          stack[top++] = k;
-        }
+      for (let n = 0, around = neighbours8(i, w, h); n < around; n++) {
+        const k = neighbourScratch[n]!;
+        if (!m[k] || seen[k]) continue;
+        seen[k] = 1;
+        stack[top++] = k;
       }
     }
     out.push(componentOf(Array.from(found.subarray(0, count)), w, h));
@@ -147,18 +143,31 @@ export function hysteresis(strong: Uint8Array, weak: Uint8Array, w: number, h: n
     }
   }
   while (top > 0) {
-    const i = stack[--top]!;
-    const x = i % w, y = (i - x) / w;
-    for (let yy = Math.max(0, y - 1); yy <= Math.min(h - 1, y + 1); yy++) {
-      for (let xx = Math.max(0, x - 1); xx <= Math.min(w - 1, x + 1); xx++) {
-        const k = yy * w + xx;
-        if (k === i || !weak[k] || out[k]) continue;
-        out[k] = 1;
-        stack[top++] = k;
-      }
+    for (let n = 0, around = neighbours8(stack[--top]!, w, h); n < around; n++) {
+      const k = neighbourScratch[n]!;
+      if (!weak[k] || out[k]) continue;
+      out[k] = 1;
+      stack[top++] = k;
     }
   }
   return out;
+}
+
+/** The 8-neighbours `neighbours8` found last. */
+const neighbourScratch = new Int32Array(8);
+
+/**
+ * Writes the indices of pixel `i`'s 8-neighbours inside the frame into `neighbourScratch` (rows top
+ * to bottom, columns left to right: the order fixes the order in which fills visit pixels) and
+ * returns how many there are. Not a visitor callback: a closure per pixel was garbage.
+ */
+function neighbours8(i: number, w: number, h: number): number {
+  const x = i % w, y = (i - x) / w;
+  let n = 0;
+  for (let yy = Math.max(0, y - 1); yy <= Math.min(h - 1, y + 1); yy++) {
+    for (let xx = Math.max(0, x - 1); xx <= Math.min(w - 1, x + 1); xx++) if (xx !== x || yy !== y) neighbourScratch[n++] = yy * w + xx;
+  }
+  return n;
 }
 
 /**

@@ -182,8 +182,7 @@ export class MotionEvidence {
         const s = Math.round(sy) * w + Math.round(sx);
         if (guardSources) {
           if (Math.abs(y[s]! - before[s]!) <= sourceStill) continue;
-          const ws = warped[s]!;
-          if (ws >= sourceEnergy && ws / (still[s]! + ws + sourceNoise2) >= sourceMaxScore) continue;
+          if (warped[s]! >= sourceEnergy && this.staticScore(s, sourceNoise2) >= sourceMaxScore) continue;
         }
         const dw = val - wv;
         let dw2 = dw * dw;
