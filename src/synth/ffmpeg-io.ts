@@ -49,7 +49,7 @@ export async function encodeYuv(
   width: number,
   height: number,
   fps: number,
-  frames: readonly Buffer[],
+  frames: Iterable<Buffer>,
   codecArgs: readonly string[] = LOSSLESS_ARGS,
 ): Promise<FfmpegResult> {
   return runFfmpeg(
