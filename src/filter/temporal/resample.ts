@@ -18,6 +18,7 @@ export type Edge = 'clamp' | 'unknown';
 export class ResampleScratch {
   xIdx = new Int32Array(0);
   xWt = new Float32Array(0);
+  xRun = new Int32Array(0);
   yIdx = new Int32Array(0);
   yWt = new Float32Array(0);
   row = new Float32Array(0);
@@ -39,6 +40,7 @@ export class ResampleScratch {
     if (this.xIdx.length < 4 * w) {
       this.xIdx = new Int32Array(4 * w);
       this.xWt = new Float32Array(4 * w);
+      this.xRun = new Int32Array(w);
     }
     if (this.yIdx.length < 4 * h) {
       this.yIdx = new Int32Array(4 * h);
@@ -118,27 +120,34 @@ export interface RowSampler {
 export function prepare(src: Raster, map: Zoom, x0: number, y0: number, w: number, h: number, edge: Edge, scratch: ResampleScratch): RowSampler {
   const { data, offset, width: sw, height: sh } = src;
   scratch.ensure(w, h, sw);
-  const { xIdx, xWt, yIdx, yWt } = scratch;
+  const { xIdx, xWt, yIdx, yWt, xRun } = scratch;
   const xCopy = axisTaps(w, x0, map.s, map.tx, sw, edge, xIdx, xWt);
   axisTaps(h, y0, map.s, map.ty, sh, edge, yIdx, yWt);
+  // Runs of columns whose four taps are consecutive source columns, one further right per column:
+  // the usual camera step (a zoom within a fraction of a percent of 1) gives runs of hundreds of
+  // columns, sampled with the taps counted rather than loaded (xRun[i]: end of the run at i; i
+  // itself when the column is not in one).
+  for (let i = w - 1; i >= 0; i--) {
+    const o = 4 * i;
+    const plain = xIdx[o]! >= 0 && xIdx[o + 3]! - xIdx[o]! === 3;
+    xRun[i] = !plain ? i : i + 1 < w && xRun[i + 1]! > i + 1 && xIdx[o + 4]! === xIdx[o]! + 1 ? xRun[i + 1]! : i + 1;
+  }
   const row = scratch.row;
   return {
     row(j: number, i0: number, i1: number, out: Float32Array, at: number): void {
       const b = 4 * j;
       if (i1 <= i0) return;
-      // The source columns these outputs read: the column pass only computes those.
-      let cMin = sw;
-      let cMax = -1;
-      for (let i = i0; i < i1; i++) {
-        const o = 4 * i;
-        if (xIdx[o]! < 0) continue;
-        if (xIdx[o]! < cMin) cMin = xIdx[o]!;
-        if (xIdx[o + 3]! > cMax) cMax = xIdx[o + 3]!;
-      }
-      if (yIdx[b]! < 0 || cMax < 0) {
+      // The source columns these outputs read: taps never go left as the output goes right, so the
+      // first and last sampled columns bound them (give or take the two a column's taps span).
+      let first = i0, last = i1 - 1;
+      while (first <= last && xIdx[4 * first]! < 0) first++;
+      while (last >= first && xIdx[4 * last]! < 0) last--;
+      if (yIdx[b]! < 0 || first > last) {
         out.fill(Number.NaN, at + i0, at + i1);
         return;
       }
+      const cMin = Math.max(0, xIdx[4 * first]! - 2);
+      const cMax = Math.min(sw - 1, xIdx[4 * last + 3]! + 2);
       const r0 = offset + yIdx[b]! * sw;
       if (yIdx[b] === yIdx[b + 3]) {
         // One source row (an exact position, or all taps clamped onto the same edge row).
@@ -152,10 +161,16 @@ export function prepare(src: Raster, map: Zoom, x0: number, y0: number, w: numbe
         for (let i = i0; i < i1; i++) out[at + i] = row[xIdx[4 * i]!]!;
         return;
       }
-      for (let i = i0; i < i1; i++) {
+      for (let i = i0; i < i1; ) {
         const o = 4 * i;
+        const end = xRun[i]! < i1 ? xRun[i]! : i1;
+        if (end > i) {
+          for (let c = xIdx[o]!, k = o; i < end; i++, c++, k += 4) out[at + i] = xWt[k]! * row[c]! + xWt[k + 1]! * row[c + 1]! + xWt[k + 2]! * row[c + 2]! + xWt[k + 3]! * row[c + 3]!;
+          continue;
+        }
         const c0 = xIdx[o]!;
         out[at + i] = c0 < 0 ? Number.NaN : xWt[o]! * row[c0]! + xWt[o + 1]! * row[xIdx[o + 1]!]! + xWt[o + 2]! * row[xIdx[o + 2]!]! + xWt[o + 3]! * row[xIdx[o + 3]!]!;
+        i++;
       }
     },
   };
