@@ -87,4 +87,25 @@ describe('DetectionMemory', () => {
     expect(mem.take('c')).toBeUndefined();
     expect(mem.take('e')).toBe('E');
   });
+
+  it('gives every state it lets go without a take to its drop (expired, pushed out, replaced, cleared)', async () => {
+    const { DetectionMemory } = await import('../src/filter/detect/memory.js');
+    let now = 0;
+    const dropped: string[] = [];
+    const mem = new DetectionMemory<string>(1000, 2, () => now, (s) => dropped.push(s));
+    mem.park('a', 'A1');
+    mem.park('a', 'A2');
+    expect(dropped).toEqual(['A1']);
+    expect(mem.take('a')).toBe('A2');
+    mem.park('b', 'B');
+    now = 2000;
+    mem.park('c', 'C');
+    expect(dropped).toEqual(['A1', 'B']);
+    mem.park('d', 'D');
+    mem.park('e', 'E');
+    expect(dropped).toEqual(['A1', 'B', 'C']);
+    mem.clear();
+    expect(dropped.sort()).toEqual(['A1', 'B', 'C', 'D', 'E']);
+    expect(mem.size).toBe(0);
+  });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { yuv420pLayout, type Rect, type VideoFrame } from '../src/core/frame.js';
 import { AutoFilter } from '../src/filter/auto-filter.js';
 import { StaticOverlayDetector } from '../src/filter/detect/index.js';
+import { DetectorThread, liveDetectorWorkers } from '../src/filter/detect/detector-thread.js';
 import { DEFAULT_MOTION_EVIDENCE, MotionEvidence, type MotionEvidenceParams } from '../src/filter/detect/motion-evidence.js';
 import { downscaleChroma, downscaleLuma } from '../src/filter/detect/downscale.js';
 import { synthesizeClip } from '../src/synth/index.js';
@@ -157,6 +158,87 @@ describe('static overlay detector', () => {
     const det = new StaticOverlayDetector({ exclusions: [{ x: 100, y: 0, width: 60, height: 40 }] });
     feed(det, 0, 3 * FPS, { moving: true, logo: true });
     expect(det.regions()).toHaveLength(0);
+  });
+});
+
+describe('the logo detector in its worker thread', () => {
+  it('answers every frame as the detector in this thread does, frames posted ahead included; ends its worker on close', async () => {
+    const here = new StaticOverlayDetector();
+    const thread = new DetectorThread({});
+    const before = liveDetectorWorkers();
+    expect(before).toBeGreaterThan(0);
+    const frames = Array.from({ length: 2 * FPS }, (_, f) => frame(f, { moving: true, logo: true }));
+    // All posted before the first answer is read, as the filter does with a queued next frame.
+    const answers = frames.map((f) => thread.observe(f));
+    const got = await Promise.all(answers);
+    for (const [i, f] of frames.entries()) {
+      here.observe(f);
+      expect(got[i]!.learning).toBe(here.learning);
+      expect(got[i]!.regions).toEqual(here.regions());
+    }
+    // Something was found, so the comparison compared regions, not two empty lists.
+    expect(here.regions().filter((r) => r.state === 'active').length).toBe(1);
+    await thread.close();
+    expect(liveDetectorWorkers()).toBe(before - 1);
+    await expect(thread.observe(frames[0]!)).rejects.toThrow(/closed/);
+  });
+
+  it('refuses every pending and later frame with a clear error once its worker dies', async () => {
+    const thread = new DetectorThread({});
+    await thread.observe(frame(0, { moving: true, logo: true }));
+    const pending = Array.from({ length: 60 }, (_, i) => thread.observe(frame(i + 1, { moving: true, logo: true })));
+    // What a crash of the thread looks like from outside (the worker is private: reached for on purpose).
+    await (thread as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    const settled = await Promise.allSettled(pending);
+    // Those answered before the crash keep their answers; every one after is refused, none is left hanging.
+    const firstRefused = settled.findIndex((r) => r.status === 'rejected');
+    expect(firstRefused).toBeGreaterThanOrEqual(0);
+    for (const r of settled.slice(firstRefused)) expect(r.status === 'rejected' && String(r.reason)).toMatch(/detector worker exited/);
+    expect(thread.failed).toBe(true);
+    await expect(thread.observe(frame(99, { moving: true, logo: true }))).rejects.toThrow(/detector worker exited/);
+    await thread.close();
+  });
+
+  it('a filter whose detector worker died starts a fresh one and finds the logo again (a frame in flight is an error: the stage passes it unfiltered)', async () => {
+    const filter = new AutoFilter({ subtitles: false, ticker: false });
+    const window = new FrameWindow(4);
+    const run = (f: number) => {
+      const fr = frame(f, { moving: true, logo: true });
+      window.push(fr);
+      return filter.process(fr, { window, behind: false });
+    };
+    try {
+      for (let f = 0; f < 10; f++) await run(f);
+      const workers = liveDetectorWorkers();
+      // Dies while frame 10 is being looked at: that frame's answer is an error, or (the worker done
+      // with it first) the death shows on the next frame, which then starts the new detector.
+      const during = run(10);
+      await (filter as unknown as { detector: { worker: { terminate(): Promise<number> } } }).detector.worker.terminate();
+      await during.catch((err: Error) => expect(err.message).toMatch(/detector worker exited/));
+      for (let f = 11; f < 11 + 3 * FPS; f++) await run(f);
+      expect(liveDetectorWorkers()).toBe(workers);
+      const active = filter.detectedRegions().filter((r) => r.kind === 'logo' && r.state === 'active');
+      expect(iouWithLogo(activeMask(active))).toBeGreaterThan(0.85);
+    } finally {
+      await filter.close();
+    }
+  });
+
+  it('takes new exclusion zones from the next frame posted: a logo inside one is never found', async () => {
+    const thread = new DetectorThread({});
+    try {
+      const answers: Promise<unknown>[] = [];
+      for (let f = 0; f < 5; f++) answers.push(thread.observe(frame(f, { moving: true, logo: true })));
+      thread.setExclusions([{ x: LOGO.x - 4, y: LOGO.y - 4, width: LOGO.width + 8, height: LOGO.height + 8 }]);
+      let last = await thread.observe(frame(5, { moving: true, logo: true }));
+      // The same frames without the zone find the logo within 3 s (the test above and the detector's own).
+      for (let f = 6; f < 3 * FPS; f++) last = await thread.observe(frame(f, { moving: true, logo: true }));
+      await Promise.all(answers);
+      expect(last.learning).toBe(false);
+      expect(last.regions.filter((r) => r.state === 'active')).toHaveLength(0);
+    } finally {
+      await thread.close();
+    }
   });
 });
 

@@ -1,7 +1,8 @@
 import { bt601ToRgb, yuv420pLayout, type Rect, type VideoFrame } from '../core/frame.js';
 import { BackgroundMaps, DEFAULT_DEBLEND_PARAMS, PlaneMoments, deblendPixel, regionSlope, type DeblendParams } from './detect/deblend.js';
 import { MotionReference } from './detect/motion-deblend.js';
-import { StaticOverlayDetector, type StaticDetectorOptions } from './detect/index.js';
+import type { StaticDetectorOptions } from './detect/index.js';
+import { DetectorThread, type LogoSnapshot } from './detect/detector-thread.js';
 import { DEFAULT_SUBTITLE_PARAMS, SubtitleDetector, type SubtitleParams } from './detect/subtitles.js';
 import { CaptionFinder } from './detect/caption-finder.js';
 import { DEFAULT_TICKER_PARAMS, TickerDetector, type TickerParams } from './detect/ticker.js';
@@ -65,7 +66,8 @@ function liveSwitches(settings: FilterSettings): LiveSwitches {
 
 /** What the filter has learned of a stream, parked across a publisher's reconnect. */
 export interface LearnedState {
-  readonly detector: StaticOverlayDetector;
+  /** The logo detector's worker, with the statistics it holds. */
+  readonly detector: DetectorThread;
   readonly blend: { width: number; height: number; planes: PlaneMoments[] } | undefined;
   readonly ticker: TickerDetector | undefined;
 }
@@ -78,7 +80,15 @@ export type AutoFilterOptions = Partial<StaticDetectorOptions> & AutoOverlayOpti
 
 export class AutoFilter implements Filter {
   readonly name = 'auto';
-  private readonly detector: StaticOverlayDetector;
+  private detector: DetectorThread;
+  private readonly detectorOptions: Partial<StaticDetectorOptions>;
+  /**
+   * Captions found in the last frame looked at, kept here: the next frame's search, started early,
+   * may finish while this frame still waits on the logo detector.
+   */
+  private captions: readonly Region[] = [];
+  /** What the logo detector reported after the last frame it looked at. */
+  private logos: LogoSnapshot = { regions: [], learning: true };
   private readonly subtitles: CaptionFinder | undefined;
   private readonly ticker: TickerDetector | undefined;
   private manual: readonly Region[] = [];
@@ -96,6 +106,8 @@ export class AutoFilter implements Filter {
   private work = Buffer.alloc(0);
   /** The caption search started on the frame queued after the last one (FilterContext.next). */
   private early: { frame: VideoFrame; done: Promise<void> } | undefined;
+  /** The logo detector's look at that frame, posted to its worker while this thread fills the current one. */
+  private earlyLogos: { frame: VideoFrame; done: Promise<LogoSnapshot> } | undefined;
   /**
    * Each target plane's (1-a), recomputed every SLOPE_EVERY frames: it is a median over a 120-frame
    * window and moves slowly, and working it out (ring interpolation, a sort of every pixel's slope)
@@ -133,7 +145,9 @@ export class AutoFilter implements Filter {
     this.memory = opts.memory;
     this.model = opts.model;
     const learned = opts.memory?.store.take(opts.memory.key);
-    this.detector = learned?.detector ?? new StaticOverlayDetector(opts);
+    this.detectorOptions = opts;
+    this.detector = learned?.detector ?? new DetectorThread(opts);
+    this.logos = this.detector.last;
     this.blend = learned?.blend;
     const classical = () => new SubtitleDetector({ ...DEFAULT_SUBTITLE_PARAMS, ...opts.subtitles });
     this.subtitles = opts.subtitles === false ? undefined : new CaptionFinder(opts.subtitleModel ?? undefined, classical);
@@ -178,8 +192,8 @@ export class AutoFilter implements Filter {
         const shown = { ...r.rect, x: x0, width: x1 - x0 };
         return insideShare(shown, t.rect) > 0.5 || (shown.width > t.rect.width / 2 && insideShare(shown, grownRect(t.rect, t.rect.height / 2)) > 0.5);
       });
-    const captions = (this.subtitles?.regions() ?? []).filter((c) => !inTicker(c));
-    const logos = this.detector.regions().filter((l) => !inTicker(l)).map((l) => {
+    const captions = this.captions.filter((c) => !inTicker(c));
+    const logos = this.logos.regions.filter((l) => !inTicker(l)).map((l) => {
       const blend = this.regionBlend(l);
       return blend ? { ...l, blend } : l;
     });
@@ -194,7 +208,7 @@ export class AutoFilter implements Filter {
 
   /** True while the detector has not yet seen enough background change to trust anything. */
   get learning(): boolean {
-    return this.detector.learning;
+    return this.logos.learning;
   }
 
   get windowFramesNeeded(): number | undefined {
@@ -215,23 +229,32 @@ export class AutoFilter implements Filter {
     // from one frame to the next: with time to spare they are looked for on every frame. The net
     // runs in its worker while this thread does the rest of the detection.
     this.behindRun = ctx.behind ? this.behindRun + 1 : 0;
+    if (this.detector.failed) this.restartDetector();
     const look = this.behindRun % BEHIND_LOOK_EVERY === 0;
     // With the next frame already queued its captions were started during the last frame's fill
     // (the net's worker then runs beside this thread instead of being waited for), and this
     // frame's fill overlaps the next frame's net in turn.
     const early = this.early?.frame === frame ? this.early.done : undefined;
     this.early = undefined;
+    // The logo detector runs in its worker likewise, and with the next frame queued it looks at
+    // that one while this thread fills this one.
+    const earlyLogos = this.earlyLogos?.frame === frame ? this.earlyLogos.done : undefined;
+    this.earlyLogos = undefined;
+    const logoLook = earlyLogos ?? (look ? this.detector.observe(frame) : undefined);
+    this.startEarlyLogos(ctx);
     if (early) {
       await early;
+      this.captions = this.subtitles!.regions();
       this.startEarly(ctx);
     }
     const captions = !early && look ? this.subtitles?.observe(frame) : undefined;
-    if (look) this.detector.observe(frame);
     this.ticker?.observe(frame);
     if (captions) {
       await captions;
+      this.captions = this.subtitles!.regions();
       this.startEarly(ctx);
     }
+    if (logoLook) this.logos = await logoLook;
     const targets: Target[] = [];
     const add = (r: Region, deblend: boolean) => {
       const t = this.targetOf(r, width, height, deblend);
@@ -302,6 +325,25 @@ export class AutoFilter implements Filter {
     // Awaited when that frame comes; if the queue drops it instead, a failure must not go unhandled.
     done.catch(() => undefined);
     this.early = { frame: ctx.next, done };
+  }
+
+  /**
+   * A logo detector whose worker died (its error went out with the frame it was looking at, which
+   * passed unfiltered) is started afresh: what it had learned is lost, the stream is filtered again.
+   */
+  private restartDetector(): void {
+    void this.detector.close();
+    this.detector = new DetectorThread({ ...this.detectorOptions, exclusions: this.exclusions });
+    this.logos = this.detector.last;
+    this.earlyLogos = undefined;
+  }
+
+  /** Posts the queued next frame to the logo detector (not while behind: then it looks at few frames). */
+  private startEarlyLogos(ctx: FilterContext): void {
+    if (!ctx.next || ctx.behind) return;
+    const done = this.detector.observe(ctx.next);
+    done.catch(() => undefined);
+    this.earlyLogos = { frame: ctx.next, done };
   }
 
   /** Of a target's filled luma pixels, those no earlier frame showed (the temporal fill did not copy). */
@@ -432,10 +474,13 @@ export class AutoFilter implements Filter {
    * model and lets go of the inpainting model's session (its worker ends with the last holder).
    */
   async close(): Promise<void> {
-    await this.early?.done.catch(() => undefined);
+    await Promise.all([this.early?.done.catch(() => undefined), this.earlyLogos?.done.catch(() => undefined)]);
     this.early = undefined;
-    this.memory?.store.park(this.memory.key, { detector: this.detector, blend: this.blend, ticker: this.ticker });
-    await Promise.all([this.subtitles?.close(), this.model?.close()]);
+    this.earlyLogos = undefined;
+    // A detector whose worker failed has nothing to hand on: the next publish starts afresh.
+    const park = this.memory && !this.detector.failed;
+    if (park) this.memory!.store.park(this.memory!.key, { detector: this.detector, blend: this.blend, ticker: this.ticker });
+    await Promise.all([this.subtitles?.close(), this.model?.close(), park ? undefined : this.detector.close()]);
   }
 
   /** A subtitle line or ticker lying wholly inside an exclusion zone is part of the scene (a sign, a scoreboard). */

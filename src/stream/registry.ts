@@ -34,7 +34,7 @@ export class StreamRegistry {
   private modelUnusable = false;
 
   constructor(private readonly config: Config, private readonly log: Logger, private readonly cleanUrl: (key: string) => string) {
-    this.learned = new DetectionMemory(config.pipeline.auto.rememberS * 1000);
+    this.learned = new DetectionMemory(config.pipeline.auto.rememberS * 1000, undefined, undefined, (state) => void state.detector.close());
   }
 
   /** Streams started from now on filter without the model (the server has logged why, once). */
@@ -129,5 +129,7 @@ export class StreamRegistry {
     const all = [...this.streams.entries()];
     for (const [key, p] of all) this.forget(key, p);
     await Promise.all([...all.map(([, p]) => p.teardown()), ...this.ending]);
+    // Nobody reconnects to a server that is going away: the parked detectors' workers end too.
+    this.learned.clear();
   }
 }

@@ -1,0 +1,29 @@
+/**
+ * Worker-thread side of DetectorThread: owns one stream's StaticOverlayDetector, so that its
+ * statistics (about a third of the mask-free filter's time at 720p) run beside the fill on the
+ * main thread instead of before it. Frames are handled one at a time, in the order posted.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { DetectorInit, DetectorReply, DetectorRequest } from './detector-protocol.js';
+import { StaticOverlayDetector } from './static-detector.js';
+
+const port = parentPort!;
+const detector = new StaticOverlayDetector((workerData as DetectorInit).options);
+const post = (msg: DetectorReply): void => port.postMessage(msg);
+
+port.on('message', (req: DetectorRequest) => {
+  if (req.type === 'close') {
+    port.close();
+    return;
+  }
+  if (req.type === 'exclusions') {
+    detector.setExclusions(req.rects);
+    return;
+  }
+  try {
+    detector.observe({ seq: req.seq, ptsMs: req.ptsMs, width: req.width, height: req.height, data: Buffer.from(req.data.buffer, req.data.byteOffset, req.data.byteLength), arrivedAt: 0 });
+    post({ type: 'observed', seq: req.seq, regions: detector.regions(), learning: detector.learning });
+  } catch (err) {
+    post({ type: 'error', seq: req.seq, message: (err as Error).message });
+  }
+});
