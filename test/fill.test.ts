@@ -3,8 +3,10 @@ import {
   copyRectIn,
   copyRectOut,
   FillScratch,
+  fillMask,
   fillRect,
   gridSize,
+  MaskFillScratch,
   planeRect,
   solveHarmonic,
   yuv420pPlanes,
@@ -259,5 +261,83 @@ describe('patches', () => {
     paintLogo(p, r);
     copyRectIn(p, r, patch);
     expect(p.data).toEqual(smooth.data);
+  });
+});
+
+describe('fillMask', () => {
+  const W = 96, H = 64;
+  const plane = (f: (x: number, y: number) => number): Plane => {
+    const data = new Uint8Array(W * H);
+    for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) data[y * W + x] = f(x, y);
+    return { data, offset: 0, width: W, height: H };
+  };
+  /** Text-like strokes in the rectangle: three 3-pixel bars and a ring. */
+  const strokes = (r: PixelRect): Uint8Array => {
+    const w = r.x1 - r.x0, h = r.y1 - r.y0;
+    const m = new Uint8Array(w * h);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const bar = (x >= 4 && x < 7) || (x >= 20 && x < 23) || (y >= 10 && y < 13 && x >= 4 && x < 23);
+        const ring = Math.abs(Math.hypot(x - 40, y - 16) - 8) < 1.6;
+        if ((bar || ring) && y >= 3 && y < h - 3) m[y * w + x] = 1;
+      }
+    }
+    return m;
+  };
+  const r: PixelRect = { x0: 10, y0: 8, x1: 66, y1: 42 };
+
+  it('fills thin strokes of a smooth (harmonic) picture to within a level, and touches nothing else', () => {
+    const ramp = (x: number, y: number) => Math.round(40 + 1.3 * x + 0.9 * y);
+    const p = plane(ramp);
+    const before = p.data.slice();
+    const domain = strokes(r);
+    // Overlay on the strokes: the fill must not read it.
+    for (let y = r.y0; y < r.y1; y++) for (let x = r.x0; x < r.x1; x++) if (domain[(y - r.y0) * (r.x1 - r.x0) + x - r.x0]) p.data[y * W + x] = 255;
+    expect(fillMask(p, r, domain, 5, new MaskFillScratch())).toBe(true);
+    let worst = 0, changedOutside = 0;
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) {
+        const inDomain = x >= r.x0 && x < r.x1 && y >= r.y0 && y < r.y1 && domain[(y - r.y0) * (r.x1 - r.x0) + x - r.x0] === 1;
+        if (inDomain) worst = Math.max(worst, Math.abs(p.data[y * W + x]! - ramp(x, y)));
+        else if (p.data[y * W + x] !== before[y * W + x]) changedOutside++;
+      }
+    }
+    expect(changedOutside).toBe(0);
+    expect(worst).toBeLessThanOrEqual(1);
+  });
+
+  it('fills from the scene beside the strokes, not from the rectangle\'s border', () => {
+    // A dark patch holds the strokes; the rectangle's border is bright. Filling from the border
+    // (fillRect) paints the strokes bright; the strokes belong to the dark patch.
+    const dark = (x: number, y: number) => x >= r.x0 + 2 && x < r.x1 - 2 && y >= r.y0 + 2 && y < r.y1 - 2;
+    const p = plane((x, y) => (dark(x, y) ? 30 : 220));
+    const domain = strokes(r);
+    fillMask(p, r, domain, 5, new MaskFillScratch());
+    const byRect = plane((x, y) => (dark(x, y) ? 30 : 220));
+    fillRect(byRect, r, [], new FillScratch());
+    let maskErr = 0, rectErr = 0, n = 0;
+    for (let y = r.y0; y < r.y1; y++) {
+      for (let x = r.x0; x < r.x1; x++) {
+        if (!domain[(y - r.y0) * (r.x1 - r.x0) + x - r.x0]) continue;
+        maskErr += Math.abs(p.data[y * W + x]! - 30);
+        rectErr += Math.abs(byRect.data[y * W + x]! - 30);
+        n++;
+      }
+    }
+    expect(n).toBeGreaterThan(100);
+    expect(maskErr / n).toBeLessThan(3);
+    expect(rectErr / n).toBeGreaterThan(50);
+  });
+
+  it('fills a domain against the frame\'s edge, and refuses one with nothing known around it', () => {
+    const edge: PixelRect = { x0: 0, y0: 0, x1: 12, y1: 10 };
+    const p = plane((x) => 100 + x);
+    const domain = new Uint8Array(12 * 10);
+    for (let y = 0; y < 10; y++) for (let x = 0; x < 4; x++) domain[y * 12 + x] = 1;
+    expect(fillMask(p, edge, domain, 5, new MaskFillScratch())).toBe(true);
+    // Known from the right only: the leftmost columns take values near the nearest known ones.
+    for (let y = 0; y < 10; y++) expect(Math.abs(p.data[y * W]! - 104)).toBeLessThanOrEqual(3);
+    const tiny: Plane = { data: new Uint8Array(4), offset: 0, width: 2, height: 2 };
+    expect(fillMask(tiny, { x0: 0, y0: 0, x1: 2, y1: 2 }, new Uint8Array(4).fill(1), 5, new MaskFillScratch())).toBe(false);
   });
 });

@@ -6,3 +6,4 @@ export { sampleSide, sideWalks, type SideWalk } from './border.js';
 export { solveHarmonic, gridSize, type Grid, type Walls, type GridAlloc } from './harmonic.js';
 export { chooseAxisWeight, fillRect } from './fill-rect.js';
 export { blendAxisInterpolation } from './axis.js';
+export { fillMask, MaskFillScratch } from './mask-fill.js';
