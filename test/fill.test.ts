@@ -1,4 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { yuv420pLayout, type VideoFrame } from '../src/core/frame.js';
+import { AutoFilter } from '../src/filter/auto-filter.js';
+import type { Region } from '../src/filter/filter.js';
+import { FrameWindow } from '../src/filter/frame-window.js';
 import {
   copyRectIn,
   copyRectOut,
@@ -339,5 +343,49 @@ describe('fillMask', () => {
     for (let y = 0; y < 10; y++) expect(Math.abs(p.data[y * W]! - 104)).toBeLessThanOrEqual(3);
     const tiny: Plane = { data: new Uint8Array(4), offset: 0, width: 2, height: 2 };
     expect(fillMask(tiny, { x0: 0, y0: 0, x1: 2, y1: 2 }, new Uint8Array(4).fill(1), 5, new MaskFillScratch())).toBe(false);
+  });
+});
+
+describe('spatial fill in the mask-free filter', () => {
+  const W = 128, H = 96;
+  /** A textured frame (luma and chroma) with a solid plate at `box`. */
+  function frameWithPlate(box: { x: number; y: number; width: number; height: number }): VideoFrame {
+    const { frameSize, ySize } = yuv420pLayout(W, H);
+    const data = Buffer.alloc(frameSize, 128);
+    for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) data[y * W + x] = 60 + ((x * 7 + y * 13) % 90);
+    for (let y = box.y; y < box.y + box.height; y++) data.fill(235, y * W + box.x, y * W + box.x + box.width);
+    data.fill(128, ySize);
+    return { seq: 0, ptsMs: 0, width: W, height: H, data, arrivedAt: 0 };
+  }
+  const box = { x: 30, y: 60, width: 60, height: 20 };
+  const solid = (kind: 'subtitle' | 'logo'): Region => ({ id: kind, kind, rect: box, enabled: true, mask: new Uint8Array(box.width * box.height).fill(1) });
+
+  async function filled(region: Region): Promise<Uint8Array> {
+    const filter = new AutoFilter({ subtitles: false, ticker: false });
+    filter.setRegions([region]);
+    const frame = frameWithPlate(box);
+    const out = await filter.process(frame, { window: new FrameWindow(2), behind: false });
+    await filter.close();
+    return out.data;
+  }
+
+  it('fills a boxed caption (a solid mask) as a box, from its border, and a solid logo as a mask', async () => {
+    // The target's rectangle: the mask grown by a pixel, plus the two-pixel margin the fill reads.
+    const r: PixelRect = { x0: box.x - 3, y0: box.y - 3, x1: box.x + box.width + 3, y1: box.y + box.height + 3 };
+    const expected = frameWithPlate(box).data;
+    fillRect({ data: expected, offset: 0, width: W, height: H }, r, [], new FillScratch());
+    const caption = await filled(solid('subtitle'));
+    const logo = await filled(solid('logo'));
+    let captionDiff = 0, logoDiff = 0;
+    for (let y = box.y - 1; y < box.y + box.height + 1; y++) {
+      for (let x = box.x - 1; x < box.x + box.width + 1; x++) {
+        captionDiff = Math.max(captionDiff, Math.abs(caption[y * W + x]! - expected[y * W + x]!));
+        logoDiff = Math.max(logoDiff, Math.abs(logo[y * W + x]! - expected[y * W + x]!));
+      }
+    }
+    expect(captionDiff).toBe(0);
+    expect(logoDiff).toBeGreaterThan(0);
+    // Both removed the plate: nothing inside it is left near its level.
+    for (const out of [caption, logo]) expect(out[(box.y + 10) * W + box.x + 30]).toBeLessThan(200);
   });
 });
