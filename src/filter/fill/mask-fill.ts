@@ -10,15 +10,17 @@ export class MaskFillScratch {
   private values = new Float32Array(0);
   private weights = new Float32Array(0);
   private unknown = new Int32Array(0);
+  private edges = new Uint8Array(0);
   readonly pushPull = new PushPull();
 
-  buffers(size: number): { v: Float32Array; a: Float32Array; idx: Int32Array } {
+  buffers(size: number): { v: Float32Array; a: Float32Array; idx: Int32Array; edge: Uint8Array } {
     if (this.values.length < size) {
       this.values = new Float32Array(size);
       this.weights = new Float32Array(size);
       this.unknown = new Int32Array(size);
+      this.edges = new Uint8Array(size);
     }
-    return { v: this.values, a: this.weights, idx: this.unknown };
+    return { v: this.values, a: this.weights, idx: this.unknown, edge: this.edges };
   }
 }
 
@@ -40,7 +42,7 @@ export function fillMask(plane: Plane, r: PixelRect, domain: Uint8Array, sweeps:
   const x0 = Math.max(0, r.x0 - 1), y0 = Math.max(0, r.y0 - 1);
   const x1 = Math.min(pw, r.x1 + 1), y1 = Math.min(ph, r.y1 + 1);
   const ww = x1 - x0, wh = y1 - y0;
-  const { v, a, idx } = scratch.buffers(ww * wh);
+  const { v, a, idx, edge } = scratch.buffers(ww * wh);
   let n = 0;
   let known = 0;
   for (let y = y0; y < y1; y++) {
@@ -51,8 +53,10 @@ export function fillMask(plane: Plane, r: PixelRect, domain: Uint8Array, sweeps:
       v[k] = data[row + x]!;
       const fill = inRows && x >= r.x0 && x < r.x1 && domain[(y - r.y0) * rw + x - r.x0] === 1;
       a[k] = fill ? 0 : 1;
-      if (fill) idx[n++] = k;
-      else known++;
+      if (fill) {
+        edge[n] = x === x0 || x === x1 - 1 || y === y0 || y === y1 - 1 ? 1 : 0;
+        idx[n++] = k;
+      } else known++;
     }
   }
   if (n === 0) return true;
@@ -64,6 +68,10 @@ export function fillMask(plane: Plane, r: PixelRect, domain: Uint8Array, sweeps:
   for (let s = 0; s < sweeps; s++) {
     for (let i = 0; i < n; i++) {
       const k = idx[i]!;
+      if (edge[i] === 0) {
+        v[k] = v[k]! + OMEGA * (0.25 * (v[k - 1]! + v[k + 1]! + v[k - ww]! + v[k + ww]!) - v[k]!);
+        continue;
+      }
       const y = (k / ww) | 0, x = k - y * ww;
       const left = x > 0 ? v[k - 1]! : v[k + 1]!;
       const right = x < ww - 1 ? v[k + 1]! : v[k - 1]!;
