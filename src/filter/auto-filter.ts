@@ -90,7 +90,7 @@ export class AutoFilter implements Filter {
    */
   private captions: readonly Region[] = [];
   /** What the logo detector reported after the last frame it looked at. */
-  private logos: LogoSnapshot = { regions: [], learning: true };
+  private logos: LogoSnapshot;
   private readonly subtitles: CaptionFinder | undefined;
   private readonly ticker: TickerDetector | undefined;
   private manual: readonly Region[] = [];
@@ -245,12 +245,7 @@ export class AutoFilter implements Filter {
     this.earlyLogos = undefined;
     const logoLook = earlyLogos ?? (look ? this.detector.observe(frame) : undefined);
     this.startEarlyLogos(ctx);
-    if (early) {
-      await early;
-      this.captions = this.subtitles!.regions();
-      this.startEarly(ctx);
-    }
-    const captions = !early && look ? this.subtitles?.observe(frame) : undefined;
+    const captions = early ?? (look ? this.subtitles?.observe(frame) : undefined);
     this.ticker?.observe(frame);
     if (captions) {
       await captions;

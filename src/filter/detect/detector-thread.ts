@@ -6,7 +6,7 @@ import type { Rect, VideoFrame } from '../../core/frame.js';
 import { PROJECT_ROOT } from '../../core/paths.js';
 import type { Region } from '../filter.js';
 import type { DetectorInit, DetectorReply, DetectorRequest } from './detector-protocol.js';
-import type { StaticDetectorOptions } from './static-detector.js';
+import { DEFAULT_STATIC_DETECTOR, type StaticDetectorOptions } from './static-detector.js';
 
 /** What the static-overlay detector reports after one frame. */
 export interface LogoSnapshot {
@@ -29,9 +29,8 @@ function workerPath(): string {
 
 /** Only the detector's own (plain-data) options cross to the worker; the filter's options also hold objects. */
 function detectorOptions(opts: Partial<StaticDetectorOptions>): Partial<StaticDetectorOptions> {
-  const keys = ['sampleEvery', 'extractEvery', 'memorySamples', 'maxColumns', 'candidates', 'tracker', 'follower', 'motion', 'stillGraceMs', 'maxHoldSamples', 'exclusions'] as const;
   const out: Record<string, unknown> = {};
-  for (const k of keys) if (opts[k] !== undefined) out[k] = opts[k];
+  for (const k of Object.keys(DEFAULT_STATIC_DETECTOR) as (keyof StaticDetectorOptions)[]) if (opts[k] !== undefined) out[k] = opts[k];
   return out as Partial<StaticDetectorOptions>;
 }
 
