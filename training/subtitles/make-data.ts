@@ -1,15 +1,11 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createCanvas, loadImage, type Image } from '@napi-rs/canvas';
-import { Command } from 'commander';
+import { createCanvas, type Image } from '@napi-rs/canvas';
 import { captionBands, workingSize } from '../../src/filter/detect/subtitle-bands.js';
 import { downscaleLuma } from '../../src/filter/detect/downscale.js';
-import { blendByte, overlayToYuv420p, rgbaToYuv420p } from '../../src/synth/colour.js';
+import { blendByte, overlayToYuv420p } from '../../src/synth/colour.js';
 import { MASK_ALPHA_MIN } from '../../src/synth/clip.js';
 import { buildLayer, type ClipGeometry, type OverlaySpec } from '../../src/synth/layers.js';
-import { Rng } from '../../src/synth/rng.js';
-import { benchCases, findMedia, texturedPhotos } from '../../bench/cases.js';
+import type { Rng } from '../../src/synth/rng.js';
+import { gaussian, maxPool, runTileMaker, viewport } from '../tiles.js';
 
 /**
  * Training tiles for the subtitle segmentation net, drawn by the synthesiser itself (one source of
@@ -18,8 +14,9 @@ import { benchCases, findMedia, texturedPhotos } from '../../bench/cases.js';
  * reads, at the detector's working resolution. Truth is the caption's alpha >= MASK_ALPHA_MIN (the
  * bench's definition); logos are negatives.
  *
- * Held out: every photo the bench's clips use (quick and full, seeds 1-3) and the bench's video,
- * so benchmark figures are measured on backgrounds the net never saw; fonts are the synthesiser's
+ * Held out: every photo the bench's clips use (quick and full, seeds 1-3), the bench's video and
+ * the test fixtures' photos (training/tiles.ts), so benchmark figures are measured on backgrounds
+ * the net never saw; fonts are the synthesiser's
  * (DejaVu, Liberation, Noto CJK), so a font installed beside them is unseen too.
  *
  * Output: x.u8 (luma) and y.u8 (1 caption, 0 not, 255 outside the band: ignored), n x TH x TW each.
@@ -32,40 +29,9 @@ const SIZES: readonly [number, number][] = [[320, 240], [384, 216], [400, 300], 
 /** Pad value: mid grey, i.e. zero after the model's own normalisation, like a convolution's zero padding. */
 const PAD = 128;
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-
-interface Options {
-  out: string;
-  samples: string;
-  seed: string;
-  media?: string;
-}
-
-async function trainingPhotos(mediaDir: string): Promise<string[]> {
-  const media = findMedia(mediaDir);
-  if (!media) throw new Error(`no media in ${mediaDir}`);
-  const textured = await texturedPhotos(media);
-  const used = new Set<string>();
-  for (const full of [false, true]) {
-    for (const seed of [1, 2, 3]) {
-      for (const c of benchCases(textured, { full, seed })) if (c.spec.source.kind !== 'video') used.add(c.spec.source.photo);
-    }
-  }
-  return media.photos.filter((p) => !used.has(p));
-}
-
 /** A random viewport of the photo, as luma. */
-function viewport(img: Image, w: number, h: number, rng: Rng): Uint8Array {
-  const canvas = createCanvas(w, h);
-  const ctx = canvas.getContext('2d');
-  const s = Math.max(w / img.width, h / img.height) * rng.range(1, 2.5);
-  const halfW = w / s / 2, halfH = h / s / 2;
-  const cx = rng.range(halfW, img.width - halfW), cy = rng.range(halfH, img.height - halfH);
-  ctx.imageSmoothingEnabled = true;
-  ctx.imageSmoothingQuality = 'high';
-  ctx.setTransform(s, 0, 0, s, w / 2 - s * cx, h / 2 - s * cy);
-  ctx.drawImage(img, 0, 0);
-  return rgbaToYuv420p(ctx.getImageData(0, 0, w, h).data, w, h).subarray(0, w * h);
+function lumaViewport(img: Image, w: number, h: number, rng: Rng): Uint8Array {
+  return viewport(img, w, h, rng).subarray(0, w * h);
 }
 
 /** Draws one layer at frame f on its own canvas; returns its luma colour and alpha. */
@@ -77,10 +43,6 @@ async function layerAt(spec: OverlaySpec, g: ClipGeometry, rng: Rng, pickFrame: 
   return { y: ov.yuv.subarray(0, g.width * g.height), a: ov.alpha, params: layer.params };
 }
 
-function gaussian(rng: Rng): number {
-  return Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
-}
-
 /** Separable [1 2 1]/4 blur: the softness of a scaled or compressed video. */
 function blur(y: Uint8Array, w: number, h: number): Uint8Array {
   const tmp = new Float32Array(w * h);
@@ -90,20 +52,12 @@ function blur(y: Uint8Array, w: number, h: number): Uint8Array {
   return out;
 }
 
-/** Any of the s x s pixels: the mask the detector's upscale must cover. */
-function maxPool(m: Uint8Array, w: number, h: number, s: number): Uint8Array {
-  const ow = Math.floor(w / s), oh = Math.floor(h / s);
-  const out = new Uint8Array(ow * oh);
-  for (let j = 0; j < oh * s; j++) for (let i = 0; i < ow * s; i++) if (m[j * w + i]) out[Math.floor(j / s) * ow + Math.floor(i / s)] = 1;
-  return out;
-}
-
 async function sample(img: Image, rng: Rng, x: Uint8Array, y: Uint8Array): Promise<boolean> {
   const [ww, wh] = rng.pick(SIZES);
   // A quarter of the tiles are drawn at twice the size and read back the way the detector reads a 720p frame.
   const s = rng.chance(0.25) ? 2 : 1;
   const g: ClipGeometry = { width: ww * s, height: wh * s, fps: 25, frames: 40 };
-  let luma: Uint8Array = viewport(img, g.width, g.height, rng);
+  let luma: Uint8Array = lumaViewport(img, g.width, g.height, rng);
   const truth = new Uint8Array(g.width * g.height);
   let position: 'top' | 'bottom' | undefined;
   const anyFrame = () => rng.int(0, g.frames - 1);
@@ -161,38 +115,4 @@ async function sample(img: Image, rng: Rng, x: Uint8Array, y: Uint8Array): Promi
   return positives > 0;
 }
 
-async function main(): Promise<void> {
-  const opts = new Command()
-    .option('--out <dir>', 'output folder', 'training/data/subtitles/train')
-    .option('--samples <n>', 'tiles', '6000')
-    .option('--seed <n>', 'seed', '1')
-    .option('--media <dir>', 'source media (default ../shared/media)')
-    .parse()
-    .opts<Options>();
-  const n = Number(opts.samples);
-  const photos = await trainingPhotos(opts.media ? resolve(opts.media) : join(ROOT, '..', 'shared', 'media'));
-  const rng = new Rng(Number(opts.seed) * 7919);
-  const xs = Buffer.alloc(n * TH * TW);
-  const ys = Buffer.alloc(n * TH * TW);
-  let withCaption = 0;
-  // Photo by photo (some are 20+ megapixels: one decoded at a time), tiles spread evenly.
-  for (let p = 0, k = 0; p < photos.length; p++) {
-    const img = await loadImage(photos[p]!);
-    const upto = Math.round(((p + 1) * n) / photos.length);
-    for (; k < upto; k++) {
-      const off = k * TH * TW;
-      if (await sample(img, rng.fork(k), xs.subarray(off, off + TH * TW), ys.subarray(off, off + TH * TW))) withCaption++;
-    }
-    process.stderr.write(`\r${k}/${n} tiles`);
-  }
-  await mkdir(opts.out, { recursive: true });
-  await writeFile(join(opts.out, 'x.u8'), xs);
-  await writeFile(join(opts.out, 'y.u8'), ys);
-  await writeFile(join(opts.out, 'meta.json'), JSON.stringify({ n, th: TH, tw: TW, withCaption, photos: photos.map((p) => basename(p)) }, null, 1));
-  process.stderr.write(`\n${n} tiles (${withCaption} with caption ink) from ${photos.length} photos in ${opts.out}\n`);
-}
-
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+runTileMaker({ defaultOut: 'training/data/subtitles/train', seedSalt: 7919, xBytes: TH * TW, yBytes: TH * TW, meta: { th: TH, tw: TW }, positivesKey: 'withCaption', sample });

@@ -12,21 +12,17 @@ Run with Debian's python (torch 1.13, CPU):
   nice -n 10 /usr/bin/python3 training/subtitles/train.py --data training/data/subtitles --out models/subtitle-seg.onnx
 """
 import argparse
-import json
 import os
-import time
+import sys
 
-import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from segnet import block, export, fit, load  # noqa: E402
+
 CROP_H, CROP_W = 48, 192
-
-
-def block(cin, cout, stride=1, dilation=1):
-    # No batch norm: on a CPU it costs as much as the convolutions, and a net this small trains without it.
-    return nn.Sequential(nn.Conv2d(cin, cout, 3, stride=stride, padding=dilation, dilation=dilation), nn.ReLU(inplace=True))
 
 
 class CaptionNet(nn.Module):
@@ -50,21 +46,6 @@ class CaptionNet(nn.Module):
         return self.head(torch.cat([x, x0], 1))
 
 
-def load(folder):
-    meta = json.load(open(os.path.join(folder, 'meta.json')))
-    shape = (meta['n'], 1, meta['th'], meta['tw'])
-    x = np.fromfile(os.path.join(folder, 'x.u8'), np.uint8).reshape(shape)
-    y = np.fromfile(os.path.join(folder, 'y.u8'), np.uint8).reshape(shape)
-    return torch.from_numpy(x), torch.from_numpy(y)
-
-
-def loss_fn(logits, y):
-    valid = (y != 255).float()
-    target = (y == 1).float()
-    bce = F.binary_cross_entropy_with_logits(logits, target, reduction='none')
-    return (bce * valid).sum() / valid.sum().clamp(min=1)
-
-
 @torch.no_grad()
 def evaluate(net, x, y, thresholds=(0.2, 0.3, 0.4, 0.5, 0.6)):
     net.eval()
@@ -81,29 +62,6 @@ def evaluate(net, x, y, thresholds=(0.2, 0.3, 0.4, 0.5, 0.6)):
             counts[t][2] += int(truth.sum())
     net.train()
     return {t: (c[0] / max(1, c[2]), c[0] / max(1, c[1])) for t, c in counts.items()}
-
-
-class Exported(nn.Module):
-    """The net as shipped: probabilities out."""
-
-    def __init__(self, inner):
-        super().__init__()
-        self.inner = inner
-
-    def forward(self, luma):
-        return torch.sigmoid(self.inner(luma))
-
-
-def export(net, path):
-    net.eval()
-    os.makedirs(os.path.dirname(path) or '.', exist_ok=True)
-    torch.onnx.export(
-        Exported(net), torch.zeros(1, 1, 96, 320), path, opset_version=13,
-        input_names=['luma'], output_names=['caption'],
-        dynamic_axes={'luma': {2: 'height', 3: 'width'}, 'caption': {2: 'height', 3: 'width'}},
-    )
-    net.train()
-    print(f'wrote {path} ({os.path.getsize(path)} bytes)', flush=True)
 
 
 def main():
@@ -127,29 +85,11 @@ def main():
     xv, yv = xv[:args.val_tiles], yv[:args.val_tiles]
     net = CaptionNet(args.c1, args.c2)
     print(f'{sum(p.numel() for p in net.parameters())} parameters, {len(xt)} training tiles', flush=True)
-    opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=1e-4)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=args.steps, pct_start=0.1)
-    n, _, th, tw = xt.shape
-    t0 = time.time()
-    total = 0.0
-    for step in range(1, args.steps + 1):
-        # A random CROP_H x CROP_W window of a batch of tiles: cheaper steps, and shifts as augmentation.
-        idx = torch.randint(0, n, (args.batch,))
-        oy, ox = int(torch.randint(0, th - CROP_H + 1, ())), int(torch.randint(0, tw - CROP_W + 1, ()))
-        loss = loss_fn(net(xt[idx, :, oy:oy + CROP_H, ox:ox + CROP_W].float()), yt[idx, :, oy:oy + CROP_H, ox:ox + CROP_W])
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        sched.step()
-        total += float(loss)
-        if step % args.eval_every == 0 or step == args.steps:
-            scores = evaluate(net, xv, yv)
-            line = ' '.join(f't{t}: R {r:.3f} P {p:.3f}' for t, (r, p) in scores.items())
-            print(f'step {step}/{args.steps} loss {total / args.eval_every:.4f} {time.time() - t0:.0f} s | val {line}', flush=True)
-            total = 0.0
-            # Exported at every evaluation: a long run can be judged (and stopped) on the real detector.
-            export(net, args.out)
-    export(net, args.out)
+    fit(
+        net, xt, yt, steps=args.steps, batch=args.batch, lr=args.lr, crop=(CROP_H, CROP_W), eval_every=args.eval_every,
+        evaluate=lambda: ' '.join(f't{t}: R {r:.3f} P {p:.3f}' for t, (r, p) in evaluate(net, xv, yv).items()),
+        save=lambda: export(net, args.out, torch.zeros(1, 1, 96, 320), 'luma', 'caption'),
+    )
     torch.save(net.state_dict(), os.path.join(args.data, 'caption-net.pt'))
 
 
