@@ -21,6 +21,7 @@ interface Options {
   seed: string;
   methods?: string;
   keep: boolean;
+  clips?: string;
 }
 
 function cpuModel(): string {
@@ -47,6 +48,7 @@ async function main(): Promise<void> {
     .option('--seed <n>', 'seed for the clip set', '1')
     .option('--methods <ids>', `comma-separated subset of: ${METHODS.map((m) => m.id).join(', ')}`)
     .option('--keep', 'keep the clips and every method output video in bench/out', false)
+    .option('--clips <regex>', 'only the clips whose id matches (e.g. "static-logo|no-overlay")')
     .parse()
     .opts<Options>();
 
@@ -57,7 +59,8 @@ async function main(): Promise<void> {
   const media = await texturedPhotos(found);
   const wanted = opts.methods?.split(',').map((s) => s.trim());
   const methods = wanted ? METHODS.filter((m) => wanted.includes(m.id)) : METHODS;
-  const cases = benchCases(media, { full: opts.full, seed: Number(opts.seed) });
+  const only = opts.clips ? new RegExp(opts.clips) : undefined;
+  const cases = benchCases(media, { full: opts.full, seed: Number(opts.seed) }).filter((c) => !only || only.test(c.spec.id));
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const runDir = join(ROOT, 'bench', 'out', `run-${stamp}`);
   const machine = { cpu: cpuModel(), cores: cpus().length, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version, ffmpeg: await ffmpegVersion() };

@@ -221,3 +221,30 @@ export function fillEnclosed(c: Component, w: number, minSides = 3): Component {
   }
   return { ...c, pixels };
 }
+
+/**
+ * Where the interpolated working mask is cut at full resolution. A working pixel is overlay when
+ * any of its scale x scale pixels is (how the nets were trained on downscaled frames), so the rim
+ * is cut a little inside the half-way line.
+ */
+const RIM_CUT = 0.7;
+
+/**
+ * A working-resolution mask (lw x lh) scaled up by `s` into an rw x rh one. Above the working size
+ * it is interpolated (bilinear) rather than repeated in blocks: the rim then follows the shape
+ * instead of a staircase of s x s blocks.
+ */
+export function upscaleMask(m: Uint8Array, lw: number, lh: number, s: number, rw: number, rh: number): Uint8Array {
+  const at = (i: number, j: number): number => (i < 0 || j < 0 || i >= lw || j >= lh ? 0 : m[j * lw + i]!);
+  const mask = new Uint8Array(rw * rh);
+  for (let j = 0; j < rh; j++) {
+    const v = (j + 0.5) / s - 0.5, j0 = Math.floor(v), fy = v - j0;
+    for (let i = 0; i < rw; i++) {
+      const u = (i + 0.5) / s - 0.5, i0 = Math.floor(u), fx = u - i0;
+      const top = at(i0, j0) * (1 - fx) + at(i0 + 1, j0) * fx;
+      const bottom = at(i0, j0 + 1) * (1 - fx) + at(i0 + 1, j0 + 1) * fx;
+      mask[j * rw + i] = top * (1 - fy) + bottom * fy >= RIM_CUT ? 1 : 0;
+    }
+  }
+  return mask;
+}

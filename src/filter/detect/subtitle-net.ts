@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { VideoFrame } from '../../core/frame.js';
 import { PROJECT_ROOT } from '../../core/paths.js';
 import type { Region } from '../filter.js';
-import { components, dilate, hysteresis } from './mask-ops.js';
+import { components, dilate, hysteresis, upscaleMask } from './mask-ops.js';
 import { WorkerOnnxSession, type InferenceRunner } from './onnx-session.js';
 import { captionBands, readBand, workingSize, type Band } from './subtitle-bands.js';
 
@@ -252,32 +252,10 @@ function boxOverlap(a: Line, b: Line): number {
   return w > 0 && h > 0 ? (w * h) / Math.min((a.x1 - a.x0) * (a.y1 - a.y0), (b.x1 - b.x0) * (b.y1 - b.y0)) : 0;
 }
 
-/**
- * Where the interpolated working mask is cut at full resolution. A working pixel is caption when
- * any of its scale x scale pixels is (how the net was trained on downscaled frames), so the rim is
- * cut a little inside the half-way line.
- */
-const RIM_CUT = 0.7;
-
-/**
- * A line in full-resolution coordinates. Above the working size the mask is interpolated
- * (bilinear) rather than repeated in blocks: the rim then follows the glyphs instead of a
- * staircase of scale x scale blocks.
- */
+/** A line in full-resolution coordinates, its mask interpolated up (mask-ops upscaleMask). */
 function toRegion(l: Line, k: number, s: number, width: number, height: number): Region {
   const x = l.x0 * s, y = l.y0 * s;
   const rw = Math.min(width, l.x1 * s) - x, rh = Math.min(height, l.y1 * s) - y;
-  const lw = l.x1 - l.x0, lh = l.y1 - l.y0;
-  const at = (i: number, j: number): number => (i < 0 || j < 0 || i >= lw || j >= lh ? 0 : l.mask[j * lw + i]!);
-  const mask = new Uint8Array(rw * rh);
-  for (let j = 0; j < rh; j++) {
-    const v = (j + 0.5) / s - 0.5, j0 = Math.floor(v), fy = v - j0;
-    for (let i = 0; i < rw; i++) {
-      const u = (i + 0.5) / s - 0.5, i0 = Math.floor(u), fx = u - i0;
-      const top = at(i0, j0) * (1 - fx) + at(i0 + 1, j0) * fx;
-      const bottom = at(i0, j0 + 1) * (1 - fx) + at(i0 + 1, j0 + 1) * fx;
-      mask[j * rw + i] = top * (1 - fy) + bottom * fy >= RIM_CUT ? 1 : 0;
-    }
-  }
+  const mask = upscaleMask(l.mask, l.x1 - l.x0, l.y1 - l.y0, s, rw, rh);
   return { id: `subtitle-${l.band}-${k}`, kind: 'subtitle', rect: { x, y, width: rw, height: rh }, enabled: true, mask, confidence: l.confidence, state: 'active' };
 }
