@@ -66,3 +66,6 @@ console.log(`temporal fill on / off: ${(live / net).toFixed(2)} x mean cost per 
 // behind: the next frame's caption net then runs in its worker during this frame's fill.
 const queued = await measure('live default, next frame queued (captions started early)', new AutoFilter({ temporal: true }), true);
 console.log(`next frame queued / not: ${(queued / live).toFixed(2)} x mean cost per frame`);
+// The logo net (one frame in 6, in its worker) is on by default (pipeline.auto.logoNet); without it:
+const noLogoNet = await measure('live default without the logo net', new AutoFilter({ temporal: true, logoModel: false }));
+console.log(`logo net on / off: ${(live / noLogoNet).toFixed(2)} x mean cost per frame`);

@@ -7,7 +7,8 @@
  * Clearcast). The per-frame difference of their arrival times is what Clearcast adds (decode +
  * filter + encode + re-publish); the pipeline's own stats give the same figure from inside.
  * Modes run one after the other in the same process: pass-through (the baseline) and manual-region;
- * `manual-spatial` / `auto-spatial` run those filters with the temporal fill off.
+ * `manual-spatial` / `auto-spatial` run those filters with the temporal fill off; `auto-nolooks`
+ * runs auto without the logo net (pipeline.auto.logoNet: false).
  *
  *   npm run bench:latency -- [--seconds 30] [--width 1280 --height 720 --fps 30] [--json out.json]
  *                            [--modes passthrough,manual,auto] [--scene barcode|overlays] [--publisher live|preencoded]
@@ -53,9 +54,9 @@ interface ModeResult {
 
 const MODES = ['passthrough', 'manual', 'auto'] as const;
 /** The same filters with the temporal fill off (pipeline.temporalFill: false) or the inpainting model on (pipeline.model): their cost, same run. */
-const VARIANT_MODES = ['manual-spatial', 'auto-spatial', 'manual-model', 'auto-model'] as const;
+const VARIANT_MODES = ['manual-spatial', 'auto-spatial', 'manual-model', 'auto-model', 'auto-nolooks'] as const;
 type Mode = (typeof MODES)[number] | (typeof VARIANT_MODES)[number];
-const filterOf = (mode: Mode) => mode.replace(/-(spatial|model)$/, '') as 'passthrough' | 'manual' | 'auto';
+const filterOf = (mode: Mode) => mode.replace(/-(spatial|model|nolooks)$/, '') as 'passthrough' | 'manual' | 'auto';
 
 function parseModes(list: string): Mode[] {
   const modes = list.split(',').map((m) => m.trim());
@@ -88,7 +89,7 @@ async function runMode(mode: Mode, o: { seconds: number; width: number; height: 
   const config = defaultsWith({
     server: { httpPort: await freePort(), dataDir: join(PROJECT_ROOT, 'data', 'bench') },
     rtmp: { port: await freePort(), httpFlvPort: await freePort() },
-    pipeline: { filter: filterOf(mode), temporalFill: !mode.endsWith('-spatial'), regions: { '*': [g.logo, g.subtitles] }, model: { enabled: mode.endsWith('-model') } },
+    pipeline: { filter: filterOf(mode), temporalFill: !mode.endsWith('-spatial'), regions: { '*': [g.logo, g.subtitles] }, model: { enabled: mode.endsWith('-model') }, auto: { logoNet: !mode.endsWith('-nolooks') } },
     log: { level: 'warn' },
   });
   const server = new ClearcastServer(config, createLogger('warn'));

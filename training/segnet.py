@@ -1,5 +1,6 @@
 """What the detector nets' trainers (training/subtitles, training/logos) share: the layer they are
 built of, the loss, the training loop over random crops of uint8 tiles, and the ONNX export."""
+import argparse
 import json
 import os
 import time
@@ -15,6 +16,33 @@ IGNORE = 255
 def block(cin, cout, stride=1, dilation=1):
     # No batch norm: on a CPU it costs as much as the convolutions, and a net this small trains without it.
     return nn.Sequential(nn.Conv2d(cin, cout, 3, stride=stride, padding=dilation, dilation=dilation), nn.ReLU(inplace=True))
+
+
+class SegNet(nn.Module):
+    """Both detector nets' shape: two stride-2 steps to 1/4 resolution, four dilated residual 3x3
+    blocks there (a receptive field of ~90 input pixels), a skip back up to 1/2, and a last 3x3
+    layer at full resolution that sees the input again to place the anti-aliased edge. Input
+    levels 0..255 are centred on 128 and divided by `spread` (one value per channel)."""
+
+    def __init__(self, channels, spread, c1=12, c2=24):
+        super().__init__()
+        self.spread = list(spread)
+        self.stem = block(channels, c1, stride=2)
+        self.down = block(c1, c2, stride=2)
+        self.context = nn.ModuleList([block(c2, c2, dilation=d) for d in (1, 2, 4, 1)])
+        self.up2 = block(c2 + c1, c1)
+        self.head = nn.Conv2d(c1 + channels, 1, 3, padding=1)
+
+    def forward(self, x):
+        x0 = (x - 128.0) / (self.spread[0] if len(self.spread) == 1 else torch.tensor(self.spread).view(1, -1, 1, 1))
+        x1 = self.stem(x0)
+        h = self.down(x1)
+        for b in self.context:
+            h = h + b(h)
+        h = F.interpolate(h, scale_factor=2.0, mode='bilinear', align_corners=False)
+        h = self.up2(torch.cat([h, x1], 1))
+        h = F.interpolate(h, scale_factor=2.0, mode='bilinear', align_corners=False)
+        return self.head(torch.cat([h, x0], 1))
 
 
 def load(folder, channels=1):
@@ -83,3 +111,26 @@ def fit(net, xt, yt, *, steps, batch, lr, crop, eval_every, evaluate, save, flip
             total = 0.0
             save()
     save()
+
+
+def arguments(data, out, steps, eval_every, batch):
+    """The trainers' common command line, with each one's defaults; seeds torch and sets its threads."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--data', default=data)
+    ap.add_argument('--out', default=out)
+    ap.add_argument('--steps', type=int, default=steps)
+    ap.add_argument('--eval-every', type=int, default=eval_every)
+    ap.add_argument('--batch', type=int, default=batch)
+    ap.add_argument('--lr', type=float, default=3e-3)
+    ap.add_argument('--threads', type=int, default=1)
+    ap.add_argument('--seed', type=int, default=1)
+    ap.add_argument('--c1', type=int, default=12)
+    ap.add_argument('--c2', type=int, default=24)
+    return ap
+
+
+def start(ap):
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    return args

@@ -55,6 +55,7 @@ export const configSchema = z.object({
       memorySamples: z.number().int().min(4).max(1000),
       maxColumns: z.number().int().min(64).max(3840),
       rememberS: z.number().min(0).max(3600),
+      logoNet: z.boolean(),
     }).strict(),
     model: z.object({
       enabled: z.boolean(),

@@ -59,9 +59,9 @@ export function createFilter(config: Config, key: string, env: FilterEnv = {}): 
     case 'manual':
       return new ManualRegionFilter(configuredRegions(config, key), { temporal: config.pipeline.temporalFill, model: createModel(config, env) });
     case 'auto': {
-      const { rememberS, ...detector } = config.pipeline.auto;
+      const { rememberS, logoNet, ...detector } = config.pipeline.auto;
       const memory = env.memory && key !== '*' ? { memory: { key, store: env.memory } } : {};
-      const filter = new AutoFilter({ ...detector, temporal: config.pipeline.temporalFill, model: createModel(config, env), ...memory });
+      const filter = new AutoFilter({ ...detector, ...(logoNet ? {} : { logoModel: false as const }), temporal: config.pipeline.temporalFill, model: createModel(config, env), ...memory });
       filter.setRegions(configuredRegions(config, key));
       return filter;
     }

@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../core/log.js';
 import { PushRelay } from '../egress/rtmp/push-relay.js';
-import type { LearnedState } from '../filter/auto-filter.js';
+import { releaseLearned, type LearnedState } from '../filter/auto-filter.js';
 import { DetectionMemory } from '../filter/detect/memory.js';
 import { createFilter } from '../filter/factory.js';
 import { StreamPipeline, type StreamStats, type VideoInput } from './pipeline.js';
@@ -34,7 +34,7 @@ export class StreamRegistry {
   private modelUnusable = false;
 
   constructor(private readonly config: Config, private readonly log: Logger, private readonly cleanUrl: (key: string) => string) {
-    this.learned = new DetectionMemory(config.pipeline.auto.rememberS * 1000, undefined, undefined, (state) => void state.detector.close());
+    this.learned = new DetectionMemory(config.pipeline.auto.rememberS * 1000, undefined, undefined, (state) => void releaseLearned(state));
   }
 
   /** Streams started from now on filter without the model (the server has logged why, once). */

@@ -11,7 +11,6 @@ probability that the pixel is part of a caption (alpha >= 3).
 Run with Debian's python (torch 1.13, CPU):
   nice -n 10 /usr/bin/python3 training/subtitles/train.py --data training/data/subtitles --out models/subtitle-seg.onnx
 """
-import argparse
 import os
 import sys
 
@@ -20,30 +19,14 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
-from segnet import block, export, fit, load  # noqa: E402
+from segnet import SegNet, arguments, export, fit, load, start  # noqa: E402
 
 CROP_H, CROP_W = 48, 192
 
 
-class CaptionNet(nn.Module):
-    def __init__(self, c1=12, c2=24):
-        super().__init__()
-        self.stem = block(1, c1, stride=2)
-        self.down = block(c1, c2, stride=2)
-        self.context = nn.ModuleList([block(c2, c2, dilation=d) for d in (1, 2, 4, 1)])
-        self.up2 = block(c2 + c1, c1)
-        self.head = nn.Conv2d(c1 + 1, 1, 3, padding=1)
-
-    def forward(self, luma):
-        x0 = (luma - 128.0) / 64.0
-        x1 = self.stem(x0)
-        x = self.down(x1)
-        for b in self.context:
-            x = x + b(x)
-        x = F.interpolate(x, scale_factor=2.0, mode='bilinear', align_corners=False)
-        x = self.up2(torch.cat([x, x1], 1))
-        x = F.interpolate(x, scale_factor=2.0, mode='bilinear', align_corners=False)
-        return self.head(torch.cat([x, x0], 1))
+def CaptionNet(c1=12, c2=24):
+    """Luma only: captions are told by the shape of a line of glyphs, not its colour."""
+    return SegNet(1, [64.0], c1, c2)
 
 
 @torch.no_grad()
@@ -65,21 +48,9 @@ def evaluate(net, x, y, thresholds=(0.2, 0.3, 0.4, 0.5, 0.6)):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument('--data', default='training/data/subtitles')
-    ap.add_argument('--out', default='models/subtitle-seg.onnx')
-    ap.add_argument('--steps', type=int, default=800)
-    ap.add_argument('--eval-every', type=int, default=100)
+    ap = arguments('training/data/subtitles', 'models/subtitle-seg.onnx', steps=800, eval_every=100, batch=16)
     ap.add_argument('--val-tiles', type=int, default=150)
-    ap.add_argument('--batch', type=int, default=16)
-    ap.add_argument('--lr', type=float, default=3e-3)
-    ap.add_argument('--threads', type=int, default=1)
-    ap.add_argument('--seed', type=int, default=1)
-    ap.add_argument('--c1', type=int, default=12)
-    ap.add_argument('--c2', type=int, default=24)
-    args = ap.parse_args()
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
+    args = start(ap)
     xt, yt = load(os.path.join(args.data, 'train'))
     xv, yv = load(os.path.join(args.data, 'val'))
     xv, yv = xv[:args.val_tiles], yv[:args.val_tiles]

@@ -1,0 +1,215 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AutoFilter } from '../src/filter/auto-filter.js';
+import { FrameWindow } from '../src/filter/frame-window.js';
+import { DEFAULT_LOGO_NET_PARAMS, LogoNetDetector, movesWithScene } from '../src/filter/detect/logo-net.js';
+import type { Region } from '../src/filter/filter.js';
+import { synthesizeClip, type ClipData } from '../src/synth/index.js';
+import type { ClipSpec } from '../src/synth/synthesize.js';
+
+// Backgrounds the logo net never saw in training (make-data.ts holds the fixtures' photos out).
+const MEDIA = join(import.meta.dirname, 'fixtures', 'media');
+const CHELSEA = join(MEDIA, 'skimage-chelsea.jpg');
+const COFFEE = join(MEDIA, 'skimage-coffee.jpg');
+
+type Frame = { seq: number; ptsMs: number; width: number; height: number; data: Buffer; arrivedAt: number };
+const frameOf = (c: ClipData, f: number): Frame => ({ seq: f, ptsMs: f * 40, width: c.truth.width, height: c.truth.height, data: c.input[f]!, arrivedAt: 0 });
+
+/** Frames until a logo seen from the first frame is confirmed, and a few more. */
+const FRAMES = DEFAULT_LOGO_NET_PARAMS.every * (DEFAULT_LOGO_NET_PARAMS.confirmRuns + 1) + 1;
+
+function clip(seed: number, source: ClipSpec['source'], overlays: ClipSpec['overlays'], size: [number, number] = [640, 360]): Promise<ClipData> {
+  return synthesizeClip({ id: `t${seed}`, seed, width: size[0], height: size[1], fps: 25, frames: FRAMES, source, overlays });
+}
+
+/** Active logo regions painted into a frame-sized 0/1 map. */
+function paint(regions: readonly Region[], w: number, h: number): Uint8Array {
+  const m = new Uint8Array(w * h);
+  for (const r of regions) {
+    if (r.kind !== 'logo' || r.state !== 'active') continue;
+    expect(r.mask).toHaveLength(r.rect.width * r.rect.height);
+    for (let y = 0; y < r.rect.height; y++) for (let x = 0; x < r.rect.width; x++) if (r.mask![y * r.rect.width + x]) m[(r.rect.y + y) * w + r.rect.x + x] = 1;
+  }
+  return m;
+}
+
+/** IoU of the found map against the last frame's true mask (alpha >= 3), and the found pixels. */
+function iou(found: Uint8Array, c: ClipData): { iou: number; found: number } {
+  const alpha = c.alpha[c.alpha.length - 1]!;
+  let inter = 0, union = 0, n = 0;
+  for (let i = 0; i < found.length; i++) {
+    const t = alpha[i]! >= 3;
+    if (found[i]) n++;
+    if (found[i] && t) inter++;
+    if (found[i] || t) union++;
+  }
+  return { iou: union ? inter / union : 0, found: n };
+}
+
+async function observeAll(det: LogoNetDetector, c: ClipData): Promise<readonly Region[]> {
+  for (let f = 0; f < c.input.length; f++) await det.observe(frameOf(c, f));
+  return det.regions();
+}
+
+describe('logo net', () => {
+  let opened: LogoNetDetector[] = [];
+  const open = async () => {
+    const d = await LogoNetDetector.open();
+    opened.push(d);
+    return d;
+  };
+  afterAll(async () => {
+    await Promise.all(opened.map((d) => d.close()));
+    opened = [];
+  });
+
+  // Bars some way under what the shipped model gives (IoU 0.89 / 0.70 / 0.56 and 0.60 at 720p):
+  // a model that stopped finding logos, or a runtime that misplaced their masks, fails them.
+  for (const [graphic, opacity, seed, bar] of [['drawn', 1, 3, 0.75], ['icon', 1, 4, 0.6], ['drawn', 0.6, 5, 0.45]] as const) {
+    it(`finds a ${graphic} logo at opacity ${opacity} on a still shot, where the statistics wait`, async () => {
+      const c = await clip(seed, { kind: 'static', photo: CHELSEA }, [{ kind: 'logo', graphic, opacity, widthFrac: 0.1 }]);
+      const regions = await observeAll(await open(), c);
+      const s = iou(paint(regions, c.truth.width, c.truth.height), c);
+      console.log(`${graphic} logo, opacity ${opacity}: IoU ${s.iou.toFixed(3)}`);
+      expect(s.iou).toBeGreaterThanOrEqual(bar);
+    });
+  }
+
+  it('finds it in a 1280x720 frame, read at 320 columns, with its mask scaled back', async () => {
+    const c = await clip(6, { kind: 'pan', photo: COFFEE }, [{ kind: 'logo', graphic: 'drawn', opacity: 1, widthFrac: 0.08 }], [1280, 720]);
+    const regions = await observeAll(await open(), c);
+    const s = iou(paint(regions, c.truth.width, c.truth.height), c);
+    console.log(`1280x720 drawn logo: IoU ${s.iou.toFixed(3)}`);
+    expect(s.iou).toBeGreaterThanOrEqual(0.5);
+  });
+
+  for (const source of [{ kind: 'static', photo: CHELSEA }, { kind: 'pan', photo: COFFEE }] as const) {
+    it(`claims nothing on a ${source.kind} shot without overlays`, async () => {
+      const c = await clip(7, source, []);
+      const regions = await observeAll(await open(), c);
+      expect(paint(regions, c.truth.width, c.truth.height).reduce((a, b) => a + b, 0)).toBe(0);
+    });
+  }
+
+  it('does not take captions for logos', async () => {
+    const c = await clip(8, { kind: 'pan', photo: COFFEE }, [{ kind: 'subtitles', look: { style: 'box' } }]);
+    const regions = await observeAll(await open(), c);
+    expect(paint(regions, c.truth.width, c.truth.height).reduce((a, b) => a + b, 0)).toBe(0);
+  });
+
+  it('confirms a logo only after it was found at the same place run after run, and lets it go after its off-runs', async () => {
+    const c = await clip(3, { kind: 'static', photo: CHELSEA }, [{ kind: 'logo', graphic: 'drawn', opacity: 1, widthFrac: 0.1 }]);
+    const det = await open();
+    const { every, confirmRuns, holdRuns, forgetRuns } = DEFAULT_LOGO_NET_PARAMS;
+    const states: string[] = [];
+    for (let f = 0; f < every * confirmRuns; f++) {
+      await det.observe(frameOf(c, f));
+      if (f % every === 0) states.push(det.regions().map((r) => r.state).join());
+    }
+    expect(states.slice(0, confirmRuns - 1).every((s) => s === 'learning')).toBe(true);
+    expect(states[confirmRuns - 1]).toBe('active');
+    // The same picture without the logo: still removed for holdRuns (the net wavers), then remembered
+    // as lost through a blink's off-phase, then forgotten.
+    const bare = await synthesizeClip({ ...c.truth, id: 'bare', frames: 1, source: { kind: 'static', photo: CHELSEA }, overlays: [] });
+    const off = { ...frameOf(bare, 0) };
+    const seen: string[] = [];
+    for (let run = 0; run <= forgetRuns; run++) {
+      for (let k = 0; k < every; k++) await det.observe({ ...off, seq: 1000 + run * every + k });
+      seen.push(det.regions().map((r) => r.state).join());
+    }
+    expect(seen.slice(0, holdRuns).every((s) => s === 'active')).toBe(true);
+    expect(seen.slice(holdRuns, forgetRuns).every((s) => s === 'lost')).toBe(true);
+    expect(seen[forgetRuns]).toBe('');
+  });
+});
+
+describe('scene test', () => {
+  // A textured working-resolution scene, and a 12 x 10 flat-with-a-bar graphic at (40, 30).
+  const w = 120, h = 90;
+  const scene = (dx: number, dy: number) => Float32Array.from({ length: w * h }, (_, i) => {
+    const x = (i % w) - dx, y = Math.floor(i / w) - dy;
+    return 100 + 60 * Math.sin(x * 0.7) * Math.cos(y * 0.45) + 30 * Math.sin((x + 2 * y) * 0.23);
+  });
+  const withGraphic = (p: Float32Array, gx: number, gy: number) => {
+    const out = p.slice();
+    for (let y = 0; y < 10; y++) for (let x = 0; x < 12; x++) out[(gy + y) * w + gx + x] = y === 4 ? 20 : 230;
+    return out;
+  };
+  const component = (gx: number, gy: number) => ({ x0: gx, y0: gy, x1: gx + 12, y1: gy + 10, mask: new Uint8Array(120).fill(1) });
+
+  it('calls a graphic that took the camera\'s step scene', () => {
+    expect(movesWithScene(component(43, 32), withGraphic(scene(0, 0), 40, 30), withGraphic(scene(3, 2), 43, 32), w, h, DEFAULT_LOGO_NET_PARAMS)).toBe(true);
+  });
+
+  it('keeps a graphic that stayed put, or drifted on its own, while the camera moved', () => {
+    expect(movesWithScene(component(40, 30), withGraphic(scene(0, 0), 40, 30), withGraphic(scene(5, -3), 40, 30), w, h, DEFAULT_LOGO_NET_PARAMS)).toBe(false);
+    expect(movesWithScene(component(41, 30), withGraphic(scene(0, 0), 40, 30), withGraphic(scene(5, -3), 41, 30), w, h, DEFAULT_LOGO_NET_PARAMS)).toBe(false);
+  });
+
+  it('says nothing in a still shot', () => {
+    expect(movesWithScene(component(40, 30), withGraphic(scene(0, 0), 40, 30), withGraphic(scene(0, 0), 40, 30), w, h, DEFAULT_LOGO_NET_PARAMS)).toBe(false);
+  });
+});
+
+describe('auto filter with the logo net', () => {
+  it('removes a logo from a still shot: the picture inside comes closer to the clean one, outside stays', async () => {
+    const c = await clip(3, { kind: 'static', photo: CHELSEA }, [{ kind: 'logo', graphic: 'drawn', opacity: 1, widthFrac: 0.1 }]);
+    const filter = new AutoFilter({});
+    const window = new FrameWindow(4);
+    let last: Buffer | undefined;
+    for (let f = 0; f < c.input.length; f++) {
+      window.push(frameOf(c, f));
+      last = (await filter.process(frameOf(c, f), { window, behind: false })).data;
+    }
+    expect(filter.learning).toBe(true); // the statistics still wait: nothing in the scene moves
+    const alpha = c.alpha[c.alpha.length - 1]!, clean = c.clean[c.clean.length - 1]!, input = c.input[c.input.length - 1]!;
+    let errIn = 0, errInput = 0, n = 0, changedOutside = 0;
+    for (let i = 0; i < alpha.length; i++) {
+      if (alpha[i]! >= 3) {
+        errIn += Math.abs(last![i]! - clean[i]!);
+        errInput += Math.abs(input[i]! - clean[i]!);
+        n++;
+      }
+    }
+    // Outside a margin around the logo nothing changes (the fill grows the mask by a pixel or two).
+    const near = new Uint8Array(alpha.length);
+    const w = c.truth.width;
+    for (let i = 0; i < alpha.length; i++) if (alpha[i]! >= 3) for (let dy = -6; dy <= 6; dy++) for (let dx = -6; dx <= 6; dx++) near[i + dy * w + dx] = 1;
+    for (let i = 0; i < alpha.length; i++) if (!near[i] && last![i] !== input[i]) changedOutside++;
+    console.log(`still-shot logo: mean error inside ${(errIn / n).toFixed(1)} against ${(errInput / n).toFixed(1)} as it came in`);
+    expect(errIn / n).toBeLessThan(0.5 * (errInput / n));
+    expect(changedOutside).toBe(0);
+    await filter.close();
+  });
+
+  it('leaves a logo inside an exclusion zone alone', async () => {
+    const c = await clip(3, { kind: 'static', photo: CHELSEA }, [{ kind: 'logo', graphic: 'drawn', opacity: 1, widthFrac: 0.1 }]);
+    const box = c.truth.rects[0]!.find((r) => r.kind === 'logo')!.rect;
+    const filter = new AutoFilter({});
+    filter.setControls({ disabledIds: [], exclusions: [{ x: box.x - 8, y: box.y - 8, width: box.width + 16, height: box.height + 16 }], settings: {} });
+    const window = new FrameWindow(4);
+    for (let f = 0; f < c.input.length; f++) {
+      window.push(frameOf(c, f));
+      const out = await filter.process(frameOf(c, f), { window, behind: false });
+      expect(out.data.equals(c.input[f]!)).toBe(true);
+    }
+    const found = filter.detectedRegions().filter((r) => r.kind === 'logo' && r.state === 'active');
+    expect(found.length).toBeGreaterThan(0); // seen, reported, and switched off
+    expect(found.every((r) => !r.enabled)).toBe(true);
+    await filter.close();
+  });
+
+  it('runs on without the net when its model cannot load, and says why', async () => {
+    const filter = new AutoFilter({ logoModel: '/nonexistent/logo.onnx' });
+    const c = await clip(3, { kind: 'static', photo: CHELSEA }, [{ kind: 'logo', graphic: 'drawn', opacity: 1, widthFrac: 0.1 }]);
+    const window = new FrameWindow(2);
+    for (let f = 0; f < 8; f++) {
+      window.push(frameOf(c, f));
+      const out = await filter.process(frameOf(c, f), { window, behind: false });
+      expect(out.data.equals(c.input[f]!)).toBe(true);
+    }
+    expect(filter.logoNetStopped).toMatch(/did not load.*nonexistent\/logo\.onnx/);
+    expect(filter.detectedRegions().filter((r) => r.state === 'active')).toHaveLength(0);
+    await filter.close();
+  });
+});
