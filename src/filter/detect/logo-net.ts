@@ -116,6 +116,7 @@ export class LogoNetDetector {
   /**
    * Counts the frame and, on one in `every`, reads it and hands it to the net's worker before
    * returning the promise (no await in between): the caller's own work overlaps the inference.
+   * One run at a time: the caller awaits it before the next frame (the planes are reused).
    */
   observe(frame: VideoFrame): Promise<void> {
     const due = this.due();
