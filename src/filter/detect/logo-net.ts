@@ -3,7 +3,7 @@ import type { VideoFrame } from '../../core/frame.js';
 import { PROJECT_ROOT } from '../../core/paths.js';
 import type { Region, RegionState } from '../filter.js';
 import { downscaleChroma, downscaleLuma, workingScale } from './downscale.js';
-import { components, hysteresis, upscaleMask } from './mask-ops.js';
+import { boxOverlap, components, hysteresis, roundUp4, upscaleMask, type Box } from './mask-ops.js';
 import { WorkerOnnxSession, type InferenceRunner } from './onnx-session.js';
 
 /**
@@ -227,8 +227,6 @@ function state(t: Track, p: LogoNetParams): RegionState {
   return t.misses <= p.holdRuns ? 'active' : 'lost';
 }
 
-type Box = { x0: number; y0: number; x1: number; y1: number };
-
 /**
  * True when the component's content took the same step since the last run as the scene around it,
  * and that step is not nought: a look-alike in a moving scene (a sign, a flat painted shape) moves
@@ -283,15 +281,6 @@ function toRegion(t: Track, s: number, width: number, height: number, p: LogoNet
   const rw = Math.min(width, t.x1 * s) - x, rh = Math.min(height, t.y1 * s) - y;
   const mask = upscaleMask(t.mask, t.x1 - t.x0, t.y1 - t.y0, s, rw, rh);
   return { id: t.id, kind: 'logo', rect: { x, y, width: rw, height: rh }, enabled: true, mask, confidence: t.confidence, state: state(t, p) };
-}
-
-const roundUp4 = (n: number): number => Math.ceil(n / 4) * 4;
-
-/** Intersection over the smaller box. */
-function boxOverlap(a: { x0: number; y0: number; x1: number; y1: number }, b: { x0: number; y0: number; x1: number; y1: number }): number {
-  const w = Math.min(a.x1, b.x1) - Math.max(a.x0, b.x0);
-  const h = Math.min(a.y1, b.y1) - Math.max(a.y0, b.y0);
-  return w > 0 && h > 0 ? (w * h) / Math.min((a.x1 - a.x0) * (a.y1 - a.y0), (b.x1 - b.x0) * (b.y1 - b.y0)) : 0;
 }
 
 const MAX_FAILURES_IN_ROW = 3;

@@ -248,3 +248,21 @@ export function upscaleMask(m: Uint8Array, lw: number, lh: number, s: number, rw
   }
   return mask;
 }
+
+/** A box on a working grid, exclusive right and bottom. */
+export interface Box {
+  readonly x0: number;
+  readonly y0: number;
+  readonly x1: number;
+  readonly y1: number;
+}
+
+/** Intersection over the smaller box: 1 when one lies inside the other. */
+export function boxOverlap(a: Box, b: Box): number {
+  const w = Math.min(a.x1, b.x1) - Math.max(a.x0, b.x0);
+  const h = Math.min(a.y1, b.y1) - Math.max(a.y0, b.y0);
+  return w > 0 && h > 0 ? (w * h) / Math.min((a.x1 - a.x0) * (a.y1 - a.y0), (b.x1 - b.x0) * (b.y1 - b.y0)) : 0;
+}
+
+/** The nets' inputs are multiples of 4 in both directions (two stride-2 steps). */
+export const roundUp4 = (n: number): number => Math.ceil(n / 4) * 4;

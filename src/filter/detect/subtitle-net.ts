@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { VideoFrame } from '../../core/frame.js';
 import { PROJECT_ROOT } from '../../core/paths.js';
 import type { Region } from '../filter.js';
-import { components, dilate, hysteresis, upscaleMask } from './mask-ops.js';
+import { boxOverlap, components, dilate, hysteresis, roundUp4, upscaleMask } from './mask-ops.js';
 import { WorkerOnnxSession, type InferenceRunner } from './onnx-session.js';
 import { captionBands, readBand, workingSize, type Band } from './subtitle-bands.js';
 
@@ -241,15 +241,6 @@ function centred(l: Line, middle: number, slack: number): Line {
   const mask = new Uint8Array(cw * h);
   for (let y = 0; y < h; y++) for (let x = 0; x < cw; x++) mask[y * cw + x] = l.mask[y * w + cx0 - l.x0 + x]!;
   return { ...l, x0: cx0, x1: cx1, mask };
-}
-
-const roundUp4 = (n: number): number => Math.ceil(n / 4) * 4;
-
-/** Intersection over the smaller box. */
-function boxOverlap(a: Line, b: Line): number {
-  const w = Math.min(a.x1, b.x1) - Math.max(a.x0, b.x0);
-  const h = Math.min(a.y1, b.y1) - Math.max(a.y0, b.y0);
-  return w > 0 && h > 0 ? (w * h) / Math.min((a.x1 - a.x0) * (a.y1 - a.y0), (b.x1 - b.x0) * (b.y1 - b.y0)) : 0;
 }
 
 /** A line in full-resolution coordinates, its mask interpolated up (mask-ops upscaleMask). */
