@@ -91,6 +91,9 @@ interface Track {
   misses: number;
 }
 
+/** A component of one run, before it is matched to a track. */
+type Found = Omit<Track, 'id' | 'hits' | 'misses'>;
+
 export class LogoNetDetector {
   private tracks: Track[] = [];
   private current: Region[] = [];
@@ -167,7 +170,7 @@ export class LogoNetDetector {
   }
 
   /** This run's components that look like logos. */
-  private found(prob: Float32Array, w: number, h: number, cols: number): Omit<Track, 'id' | 'hits' | 'misses'>[] {
+  private found(prob: Float32Array, w: number, h: number, cols: number): Found[] {
     const p = this.params;
     const strong = new Uint8Array(w * h), weak = new Uint8Array(w * h);
     for (let j = 0; j < h; j++) {
@@ -177,7 +180,7 @@ export class LogoNetDetector {
         weak[j * w + i] = v >= p.weakThreshold ? 1 : 0;
       }
     }
-    const out: Omit<Track, 'id' | 'hits' | 'misses'>[] = [];
+    const out: Found[] = [];
     for (const c of components(hysteresis(strong, weak, w, h), w, h)) {
       if (c.pixels.length < p.minArea || c.pixels.length > p.maxAreaShare * w * h) continue;
       let sum = 0, n = 0;
@@ -197,7 +200,7 @@ export class LogoNetDetector {
   }
 
   /** Matches this run's components to the regions of earlier runs by place. */
-  private update(found: Omit<Track, 'id' | 'hits' | 'misses'>[], scene: readonly Box[]): void {
+  private update(found: Found[], scene: readonly Box[]): void {
     const matched = new Set<Track>();
     for (const f of found) {
       let best: Track | undefined, bestOverlap = this.params.minOverlap;
@@ -249,8 +252,8 @@ export function movesWithScene(c: Box & { mask: Uint8Array }, prev: Float32Array
 
 /**
  * The integer step (dx, dy) within `radius` that best maps the pixels' previous values onto their
- * values now (least mean absolute difference), or undefined when no step explains them clearly
- * better than standing still (flat content: every step fits).
+ * values now (least mean absolute difference); no step (0, 0) when none explains them clearly
+ * better than standing still (flat content: every step fits); undefined for no pixels.
  */
 function bestStep(pixels: readonly number[], prev: Float32Array, cur: Float32Array, w: number, h: number, radius: number): { dx: number; dy: number } | undefined {
   if (pixels.length === 0) return undefined;
