@@ -10,6 +10,7 @@ import { WorkerOnnxSession } from '../src/filter/detect/onnx-session.js';
 import type { Region } from '../src/filter/filter.js';
 import { synthesizeClip, type ClipData } from '../src/synth/index.js';
 import { scoreCaptions } from '../bench/caption-score.js';
+import { frameOf, paint, type Frame } from './helpers/clip-frames.js';
 import type { SubtitleLook, SubtitleStyle } from '../src/synth/subtitles.js';
 
 // Backgrounds and fonts the caption net never saw in training: the committed fixture photos, and
@@ -21,20 +22,6 @@ const HELD_OUT: readonly Partial<SubtitleLook>[] = [
   { script: 'cjk', font: 'WenQuanYi Zen Hei' },
   { script: 'latin', font: 'FreeSans' },
 ];
-
-type Frame = { seq: number; ptsMs: number; width: number; height: number; data: Buffer; arrivedAt: number };
-const frameOf = (c: ClipData, f: number): Frame => ({ seq: f, ptsMs: f * 40, width: c.truth.width, height: c.truth.height, data: c.input[f]!, arrivedAt: 0 });
-
-/** Paints the active regions of `kind` into a frame-sized 0/1 map. */
-function paint(regions: readonly Region[], kind: Region['kind'], w: number, h: number): Uint8Array {
-  const m = new Uint8Array(w * h);
-  for (const r of regions) {
-    if (r.kind !== kind || r.state !== 'active') continue;
-    expect(r.mask).toHaveLength(r.rect.width * r.rect.height);
-    for (let y = 0; y < r.rect.height; y++) for (let x = 0; x < r.rect.width; x++) if (r.mask![y * r.rect.width + x]) m[(r.rect.y + y) * w + r.rect.x + x] = 1;
-  }
-  return m;
-}
 
 /** Pixel recall and precision of the caption net against alpha >= 3, every frame (the bench's scoring). */
 async function captionScore(det: SubtitleNetDetector, c: ClipData): Promise<{ recall: number; precision: number; found: number }> {

@@ -1,36 +1,23 @@
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { AutoFilter } from '../src/filter/auto-filter.js';
 import { FrameWindow } from '../src/filter/frame-window.js';
 import { DEFAULT_LOGO_NET_PARAMS, LogoNetDetector, movesWithScene } from '../src/filter/detect/logo-net.js';
 import type { Region } from '../src/filter/filter.js';
 import { synthesizeClip, type ClipData } from '../src/synth/index.js';
 import type { ClipSpec } from '../src/synth/synthesize.js';
+import { frameOf, paint } from './helpers/clip-frames.js';
 
 // Backgrounds the logo net never saw in training (make-data.ts holds the fixtures' photos out).
 const MEDIA = join(import.meta.dirname, 'fixtures', 'media');
 const CHELSEA = join(MEDIA, 'skimage-chelsea.jpg');
 const COFFEE = join(MEDIA, 'skimage-coffee.jpg');
 
-type Frame = { seq: number; ptsMs: number; width: number; height: number; data: Buffer; arrivedAt: number };
-const frameOf = (c: ClipData, f: number): Frame => ({ seq: f, ptsMs: f * 40, width: c.truth.width, height: c.truth.height, data: c.input[f]!, arrivedAt: 0 });
-
 /** Frames until a logo seen from the first frame is confirmed, and a few more. */
 const FRAMES = DEFAULT_LOGO_NET_PARAMS.every * (DEFAULT_LOGO_NET_PARAMS.confirmRuns + 1) + 1;
 
 function clip(seed: number, source: ClipSpec['source'], overlays: ClipSpec['overlays'], size: [number, number] = [640, 360]): Promise<ClipData> {
   return synthesizeClip({ id: `t${seed}`, seed, width: size[0], height: size[1], fps: 25, frames: FRAMES, source, overlays });
-}
-
-/** Active logo regions painted into a frame-sized 0/1 map. */
-function paint(regions: readonly Region[], w: number, h: number): Uint8Array {
-  const m = new Uint8Array(w * h);
-  for (const r of regions) {
-    if (r.kind !== 'logo' || r.state !== 'active') continue;
-    expect(r.mask).toHaveLength(r.rect.width * r.rect.height);
-    for (let y = 0; y < r.rect.height; y++) for (let x = 0; x < r.rect.width; x++) if (r.mask![y * r.rect.width + x]) m[(r.rect.y + y) * w + r.rect.x + x] = 1;
-  }
-  return m;
 }
 
 /** IoU of the found map against the last frame's true mask (alpha >= 3), and the found pixels. */
@@ -69,7 +56,7 @@ describe('logo net', () => {
     it(`finds a ${graphic} logo at opacity ${opacity} on a still shot, where the statistics wait`, async () => {
       const c = await clip(seed, { kind: 'static', photo: CHELSEA }, [{ kind: 'logo', graphic, opacity, widthFrac: 0.1 }]);
       const regions = await observeAll(await open(), c);
-      const s = iou(paint(regions, c.truth.width, c.truth.height), c);
+      const s = iou(paint(regions, 'logo', c.truth.width, c.truth.height), c);
       console.log(`${graphic} logo, opacity ${opacity}: IoU ${s.iou.toFixed(3)}`);
       expect(s.iou).toBeGreaterThanOrEqual(bar);
     });
@@ -78,7 +65,7 @@ describe('logo net', () => {
   it('finds it in a 1280x720 frame, read at 320 columns, with its mask scaled back', async () => {
     const c = await clip(6, { kind: 'pan', photo: COFFEE }, [{ kind: 'logo', graphic: 'drawn', opacity: 1, widthFrac: 0.08 }], [1280, 720]);
     const regions = await observeAll(await open(), c);
-    const s = iou(paint(regions, c.truth.width, c.truth.height), c);
+    const s = iou(paint(regions, 'logo', c.truth.width, c.truth.height), c);
     console.log(`1280x720 drawn logo: IoU ${s.iou.toFixed(3)}`);
     expect(s.iou).toBeGreaterThanOrEqual(0.5);
   });
@@ -87,14 +74,14 @@ describe('logo net', () => {
     it(`claims nothing on a ${source.kind} shot without overlays`, async () => {
       const c = await clip(7, source, []);
       const regions = await observeAll(await open(), c);
-      expect(paint(regions, c.truth.width, c.truth.height).reduce((a, b) => a + b, 0)).toBe(0);
+      expect(paint(regions, 'logo', c.truth.width, c.truth.height).reduce((a, b) => a + b, 0)).toBe(0);
     });
   }
 
   it('does not take captions for logos', async () => {
     const c = await clip(8, { kind: 'pan', photo: COFFEE }, [{ kind: 'subtitles', look: { style: 'box' } }]);
     const regions = await observeAll(await open(), c);
-    expect(paint(regions, c.truth.width, c.truth.height).reduce((a, b) => a + b, 0)).toBe(0);
+    expect(paint(regions, 'logo', c.truth.width, c.truth.height).reduce((a, b) => a + b, 0)).toBe(0);
   });
 
   it('confirms a logo only after it was found at the same place run after run, and lets it go after its off-runs', async () => {
