@@ -170,7 +170,7 @@ describe('ticker', () => {
   }
 
   it('keeps a confirmed bar through a gap between headlines, and while the scene above matches its plate', () => {
-    for (const [quietFrom, blendFrom] of [[30, 1000], [1000, 30]]) {
+    for (const [quietFrom, blendFrom] of [[30, 1000], [1000, 30]] as const) {
       const det = new TickerDetector();
       const states: string[] = [];
       for (let f = 0; f < 90; f++) {

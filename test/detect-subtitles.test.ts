@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SubtitleDetector } from '../src/filter/detect/subtitles.js';
-import { synthesizeClip, trueMask, type ClipData, type SubtitleStyle } from '../src/synth/index.js';
+import { synthesizeClip, trueMask, type ClipData } from '../src/synth/index.js';
+import type { SubtitleStyle } from '../src/synth/subtitles.js';
 
 // Known weak spot, not hidden: over skimage-coffee.jpg (a dark, textured table in the caption band)
 // outlined captions lose precision (~0.65) and boxed ones recall (~0.45); see the report.

@@ -685,7 +685,7 @@ describe('auto filter while the pipeline is behind', () => {
     const observe = detector.observe.bind(detector);
     detector.observe = (frame: VideoFrame) => {
       looked++;
-      observe(frame);
+      return observe(frame);
     };
     const window = new FrameWindow(2);
     const run = async (n: number, behind: boolean) => {
