@@ -1,3 +1,4 @@
+import { Command } from 'commander';
 import { yuv420pLayout, type VideoFrame } from '../src/core/frame.js';
 import { AutoFilter } from '../src/filter/auto-filter.js';
 import { FrameWindow } from '../src/filter/frame-window.js';
@@ -10,7 +11,7 @@ import { percentile } from './metrics.js';
  * Cost of the mask-free filter per frame at 1280x720 (detection amortised over frames, plus the
  * fill of what it found), on a panning texture with a fixed opaque logo and outlined captions (the
  * synthesiser's: a new one-or-two-line cue every 3 s, shown 2.5 s), so there is something to find and fill.
- * Run: npm run build && node dist/bench/detect-speed.js
+ * Run: npm run build && node dist/bench/detect-speed.js [--behind]
  */
 const W = 1280, H = 720, FRAMES = 300;
 const { frameSize, ySize } = yuv420pLayout(W, H);
@@ -37,14 +38,14 @@ function frame(f: number): VideoFrame {
 const frames = Array.from({ length: FRAMES }, (_, f) => frame(f));
 
 /** Per-frame cost of one filter configuration over the same frames (the first 60 frames are warm-up). */
-async function measure(label: string, filter: AutoFilter, queued = false): Promise<number> {
+async function measure(label: string, filter: AutoFilter, queued = false, behind = false): Promise<number> {
   const window = new FrameWindow(8);
   const ms: number[] = [];
   for (const [i, fr] of frames.entries()) {
     window.push(fr);
     const t = performance.now();
     const next = queued ? frames[i + 1] : undefined;
-    await filter.process(fr, { window, behind: false, ...(next ? { next } : {}) });
+    await filter.process(fr, { window, behind, ...(next ? { next } : {}) });
     ms.push(performance.now() - t);
   }
   const steady = ms.slice(60);
@@ -53,6 +54,18 @@ async function measure(label: string, filter: AutoFilter, queued = false): Promi
   console.log(`${label} at ${W}x${H}, frames 60-${FRAMES}: mean ${mean.toFixed(2)} ms, p50 ${percentile(steady, 50).toFixed(2)} ms, p99 ${percentile(steady, 99).toFixed(2)} ms, max ${Math.max(...steady).toFixed(2)} ms; active regions ${active}; captions by ${filter.subtitleEngine.engine}`);
   await filter.close();
   return mean;
+}
+
+const opts = new Command()
+  .option('--behind', 'only the cost of a frame while the stage is behind, against the same filter on time')
+  .parse()
+  .opts<{ behind?: boolean }>();
+if (opts.behind) {
+  // The stage tells the filter it is behind while frames wait: what a frame then costs, against the same filter on time.
+  const onTime = await measure('live default, next frame queued', new AutoFilter({ temporal: true }), true);
+  const late = await measure('live default, behind on every frame', new AutoFilter({ temporal: true }), true, true);
+  console.log(`behind / on time: ${(late / onTime).toFixed(2)} x mean cost per frame`);
+  process.exit(0);
 }
 
 // The classical caption detector is the baseline, measured in the same process on the same frames.
