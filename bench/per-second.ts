@@ -1,0 +1,85 @@
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { AutoFilter } from '../src/filter/auto-filter.js';
+import { FrameWindow } from '../src/filter/frame-window.js';
+import { synthesizeClip, trueMask } from '../src/synth/index.js';
+import { benchCases, findMedia, texturedPhotos } from './cases.js';
+
+/**
+ * Second by second, how the mask-free filter does on the bench's clips: luma PSNR inside the true
+ * overlay mask (filter output and the input left alone), the found logo mask's precision and
+ * recall on the second's last frame, and the active logo regions. The bench's tables give one
+ * figure per clip; this says whether a low one comes from finding late, from a poor mask, or from
+ * a poor fill of a good mask. The clips are synthesised in memory with the bench's specs (same
+ * seeds), not read back from the bench's files.
+ *
+ * Run: npm run build && node dist/bench/per-second.js --clips pan-opaque-logo-0 [--full] [--no-deblend] [--no-temporal]
+ */
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const opts = new Command()
+  .requiredOption('--clips <regex>', 'clip ids to run (e.g. "pan-opaque-logo-[01]")')
+  .option('--full', 'the full bench set (640x360, 10 s)', false)
+  .option('--seed <n>', 'clip set seed', '1')
+  .option('--media <dir>', 'source media folder', join(ROOT, '..', 'shared', 'media'))
+  .option('--no-deblend', 'fill detected logos instead of inverting their blend')
+  .option('--no-temporal', 'spatial fill only')
+  .parse()
+  .opts<{ clips: string; full: boolean; seed: string; media: string; deblend: boolean; temporal: boolean }>();
+
+const found = findMedia(resolve(opts.media)) ?? findMedia(join(ROOT, 'test', 'fixtures', 'media'));
+if (!found) throw new Error(`no media in ${opts.media}`);
+const media = await texturedPhotos(found);
+const only = new RegExp(opts.clips);
+const psnr = (se: number, n: number) => (n === 0 ? Number.NaN : 10 * Math.log10((255 * 255) / Math.max(se / n, 1e-9)));
+
+for (const c of benchCases(media, { full: opts.full, seed: Number(opts.seed) }).filter((k) => only.test(k.spec.id))) {
+  const clip = await synthesizeClip(c.spec);
+  const { width: w, height: h } = clip.truth;
+  const fps = c.spec.fps;
+  const filter = new AutoFilter({ temporal: opts.temporal, ...(opts.deblend ? {} : { deblend: false }) });
+  const window = new FrameWindow(8);
+  let se = 0, seInput = 0, n = 0;
+  console.log(`${c.spec.id}: second, PSNR in (dB) filtered / input, logo mask precision / recall at the second's end, active logo regions`);
+  for (let f = 0; f < clip.input.length; f++) {
+    const frame = { seq: f, ptsMs: (f * 1000) / fps, width: w, height: h, data: clip.input[f]!, arrivedAt: 0 };
+    window.push(frame);
+    const out = (await filter.process(frame, { window, behind: false })).data;
+    const truth = trueMask(clip.alpha[f]!);
+    const clean = clip.clean[f]!;
+    for (let i = 0; i < w * h; i++) {
+      if (!truth[i]) continue;
+      se += (out[i]! - clean[i]!) ** 2;
+      seInput += (clip.input[f]![i]! - clean[i]!) ** 2;
+      n++;
+    }
+    if ((f + 1) % fps !== 0 && f !== clip.input.length - 1) continue;
+    const logos = filter.detectedRegions().filter((r) => r.state === 'active' && r.kind === 'logo');
+    const painted = new Uint8Array(w * h);
+    for (const r of logos) {
+      for (let y = 0; y < r.rect.height; y++) {
+        for (let x = 0; x < r.rect.width; x++) {
+          const X = r.rect.x + x, Y = r.rect.y + y;
+          if (X >= 0 && Y >= 0 && X < w && Y < h && (!r.mask || r.mask[y * r.rect.width + x])) painted[Y * w + X] = 1;
+        }
+      }
+    }
+    // Logo truth only: captions and tickers are the caption finders' (their own scores are in the bench).
+    const logoTruth = new Uint8Array(w * h);
+    for (const r of clip.truth.rects[f]!.filter((t) => t.kind === 'logo' || t.kind === 'dynamic-logo')) {
+      for (let y = Math.max(0, r.rect.y); y < Math.min(h, r.rect.y + r.rect.height); y++) {
+        for (let x = Math.max(0, r.rect.x); x < Math.min(w, r.rect.x + r.rect.width); x++) logoTruth[y * w + x] = truth[y * w + x]!;
+      }
+    }
+    let tp = 0, fp = 0, fn = 0;
+    for (let i = 0; i < w * h; i++) {
+      if (painted[i] && logoTruth[i]) tp++;
+      else if (painted[i]) fp++;
+      else if (logoTruth[i]) fn++;
+    }
+    const regions = logos.map((r) => `${r.id} ${r.rect.x},${r.rect.y} ${r.rect.width}x${r.rect.height}`).join('; ');
+    console.log(`  ${Math.floor(f / fps)}: ${psnr(se, n).toFixed(2)} / ${psnr(seInput, n).toFixed(2)}  ${tp + fp ? (tp / (tp + fp)).toFixed(2) : 'n/a'} / ${tp + fn ? (tp / (tp + fn)).toFixed(2) : 'n/a'}  ${regions || '-'}`);
+    se = seInput = n = 0;
+  }
+  await filter.close();
+}
