@@ -20,20 +20,18 @@ import { Command } from 'commander';
 import type { VideoFrame } from '../src/core/frame.js';
 import { AutoFilter } from '../src/filter/auto-filter.js';
 import { FrameWindow } from '../src/filter/frame-window.js';
-import type { Region } from '../src/filter/filter.js';
 import { PROJECT_ROOT } from '../src/core/paths.js';
-import { readClip, trueMask, writeClip, type ClipData, type LayerRect } from '../src/synth/clip.js';
+import { readClip, trueMask, writeClip, type ClipData } from '../src/synth/clip.js';
 import { synthesizeClip, type ClipSpec } from '../src/synth/synthesize.js';
 import { benchCases, findMedia, texturedPhotos } from './cases.js';
 import { dilate, psnrFromMse } from './metrics.js';
 import { MASK_DILATE_PX } from './evaluate.js';
+import { logoMask, logoTruth } from './logo-masks.js';
 
 interface EvalCase {
   readonly name: string;
   readonly spec: (w: number, h: number, frames: number, photo: (k: number) => string, video: string) => ClipSpec;
 }
-
-const LOGO_KINDS = new Set<LayerRect['kind']>(['logo', 'dynamic-logo']);
 
 function cases(): EvalCase[] {
   const out: EvalCase[] = [];
@@ -54,35 +52,6 @@ function cases(): EvalCase[] {
   mk('none-static', 502, (p) => ({ kind: 'static', photo: p(14) }), []);
   mk('static-logo', 503, (p) => ({ kind: 'static', photo: p(15) }), [{ kind: 'logo' }]);
   return out;
-}
-
-/** Union of the masks of active logo regions as a frame-sized 0/1 map. */
-function logoMask(regions: readonly Region[], width: number, height: number): Uint8Array {
-  const m = new Uint8Array(width * height);
-  for (const r of regions) {
-    if (r.state !== 'active' || !r.mask || r.kind !== 'logo' || !r.enabled) continue;
-    for (let y = 0; y < r.rect.height; y++) {
-      const fy = r.rect.y + y;
-      if (fy < 0 || fy >= height) continue;
-      for (let x = 0; x < r.rect.width; x++) {
-        const fx = r.rect.x + x;
-        if (fx >= 0 && fx < width && r.mask[y * r.rect.width + x]) m[fy * width + fx] = 1;
-      }
-    }
-  }
-  return m;
-}
-
-function logoTruth(alpha: Uint8Array, rects: readonly LayerRect[], width: number, height: number): Uint8Array {
-  const truth = trueMask(alpha);
-  const m = new Uint8Array(width * height);
-  for (const { kind, rect } of rects) {
-    if (!LOGO_KINDS.has(kind)) continue;
-    for (let y = Math.max(0, rect.y); y < Math.min(height, rect.y + rect.height); y++) {
-      for (let x = Math.max(0, rect.x); x < Math.min(width, rect.x + rect.width); x++) m[y * width + x] = truth[y * width + x]!;
-    }
-  }
-  return m;
 }
 
 async function loadClip(spec: ClipSpec, cacheDir: string): Promise<ClipData> {

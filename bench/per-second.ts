@@ -5,6 +5,8 @@ import { AutoFilter } from '../src/filter/auto-filter.js';
 import { FrameWindow } from '../src/filter/frame-window.js';
 import { synthesizeClip, trueMask } from '../src/synth/index.js';
 import { benchCases, findMedia, texturedPhotos } from './cases.js';
+import { logoMask, logoTruth } from './logo-masks.js';
+import { addMaskCounts, detectionScores, psnrFromMse } from './metrics.js';
 
 /**
  * Second by second, how the mask-free filter does on the bench's clips: luma PSNR inside the true
@@ -31,7 +33,8 @@ const found = findMedia(resolve(opts.media)) ?? findMedia(join(ROOT, 'test', 'fi
 if (!found) throw new Error(`no media in ${opts.media}`);
 const media = await texturedPhotos(found);
 const only = new RegExp(opts.clips);
-const psnr = (se: number, n: number) => (n === 0 ? Number.NaN : 10 * Math.log10((255 * 255) / Math.max(se / n, 1e-9)));
+const psnr = (se: number, n: number) => (n === 0 ? 'n/a' : psnrFromMse(se / n).toFixed(2));
+const score = (v: number) => (Number.isNaN(v) ? 'n/a' : v.toFixed(2));
 
 for (const c of benchCases(media, { full: opts.full, seed: Number(opts.seed) }).filter((k) => only.test(k.spec.id))) {
   const clip = await synthesizeClip(c.spec);
@@ -55,30 +58,11 @@ for (const c of benchCases(media, { full: opts.full, seed: Number(opts.seed) }).
     }
     if ((f + 1) % fps !== 0 && f !== clip.input.length - 1) continue;
     const logos = filter.detectedRegions().filter((r) => r.state === 'active' && r.kind === 'logo');
-    const painted = new Uint8Array(w * h);
-    for (const r of logos) {
-      for (let y = 0; y < r.rect.height; y++) {
-        for (let x = 0; x < r.rect.width; x++) {
-          const X = r.rect.x + x, Y = r.rect.y + y;
-          if (X >= 0 && Y >= 0 && X < w && Y < h && (!r.mask || r.mask[y * r.rect.width + x])) painted[Y * w + X] = 1;
-        }
-      }
-    }
-    // Logo truth only: captions and tickers are the caption finders' (their own scores are in the bench).
-    const logoTruth = new Uint8Array(w * h);
-    for (const r of clip.truth.rects[f]!.filter((t) => t.kind === 'logo' || t.kind === 'dynamic-logo')) {
-      for (let y = Math.max(0, r.rect.y); y < Math.min(h, r.rect.y + r.rect.height); y++) {
-        for (let x = Math.max(0, r.rect.x); x < Math.min(w, r.rect.x + r.rect.width); x++) logoTruth[y * w + x] = truth[y * w + x]!;
-      }
-    }
-    let tp = 0, fp = 0, fn = 0;
-    for (let i = 0; i < w * h; i++) {
-      if (painted[i] && logoTruth[i]) tp++;
-      else if (painted[i]) fp++;
-      else if (logoTruth[i]) fn++;
-    }
+    const counts = { tp: 0, fp: 0, fn: 0 };
+    addMaskCounts(counts, logoMask(logos, w, h), logoTruth(clip.alpha[f]!, clip.truth.rects[f] ?? [], w, h));
+    const { precision, recall } = detectionScores(counts);
     const regions = logos.map((r) => `${r.id} ${r.rect.x},${r.rect.y} ${r.rect.width}x${r.rect.height}`).join('; ');
-    console.log(`  ${Math.floor(f / fps)}: ${psnr(se, n).toFixed(2)} / ${psnr(seInput, n).toFixed(2)}  ${tp + fp ? (tp / (tp + fp)).toFixed(2) : 'n/a'} / ${tp + fn ? (tp / (tp + fn)).toFixed(2) : 'n/a'}  ${regions || '-'}`);
+    console.log(`  ${Math.floor(f / fps)}: ${psnr(se, n)} / ${psnr(seInput, n)}  ${score(precision)} / ${score(recall)}  ${regions || '-'}`);
     se = seInput = n = 0;
   }
   await filter.close();
