@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { GlobalFonts } from '@napi-rs/canvas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Rect } from '../src/core/frame.js';
+import type { Rect, VideoFrame } from '../src/core/frame.js';
 import { AutoFilter } from '../src/filter/auto-filter.js';
 import { FrameWindow } from '../src/filter/frame-window.js';
 import { SubtitleNetDetector } from '../src/filter/detect/subtitle-net.js';
@@ -10,7 +10,7 @@ import { WorkerOnnxSession } from '../src/filter/detect/onnx-session.js';
 import type { Region } from '../src/filter/filter.js';
 import { synthesizeClip, type ClipData } from '../src/synth/index.js';
 import { scoreCaptions } from '../bench/caption-score.js';
-import { frameOf, paint, type Frame } from './helpers/clip-frames.js';
+import { frameOf, paint } from './helpers/clip-frames.js';
 import type { SubtitleLook, SubtitleStyle } from '../src/synth/subtitles.js';
 
 // Backgrounds and fonts the caption net never saw in training: the committed fixture photos, and
@@ -149,7 +149,7 @@ describe('ticker', () => {
    * until `quietFrom` (then a gap between headlines: the plate alone), over a textured pan whose
    * rows just above the plate turn as dark as the plate from `blendFrom` on (its top edge fades).
    */
-  function tickerFrame(f: number, quietFrom: number, blendFrom: number): Frame {
+  function tickerFrame(f: number, quietFrom: number, blendFrom: number): VideoFrame {
     const W = 320, H = 240;
     const data = Buffer.alloc(W * H * 1.5, 128);
     for (let y = 0; y < H; y++) {

@@ -1,11 +1,10 @@
 import { expect } from 'vitest';
+import type { VideoFrame } from '../../src/core/frame.js';
 import type { Region } from '../../src/filter/filter.js';
 import type { ClipData } from '../../src/synth/index.js';
 
-export type Frame = { seq: number; ptsMs: number; width: number; height: number; data: Buffer; arrivedAt: number };
-
 /** Frame f of a synthesised clip, as the pipeline hands it to a filter (25 fps timestamps). */
-export const frameOf = (c: ClipData, f: number): Frame => ({ seq: f, ptsMs: f * 40, width: c.truth.width, height: c.truth.height, data: c.input[f]!, arrivedAt: 0 });
+export const frameOf = (c: ClipData, f: number): VideoFrame => ({ seq: f, ptsMs: f * 40, width: c.truth.width, height: c.truth.height, data: c.input[f]!, arrivedAt: 0 });
 
 /** Paints the active regions of `kind` into a frame-sized 0/1 map (each must carry a mask of its rectangle's size). */
 export function paint(regions: readonly Region[], kind: Region['kind'], w: number, h: number): Uint8Array {
