@@ -5,6 +5,7 @@
  *
  *   npm run build && node dist/bench/logo-eval.js [--size 320x240|640x360] [--only substr] [--frames n]
  *   npm run build && node dist/bench/logo-eval.js --bench full   # the benchmark's own clips instead
+ *   ... [--logo-model <onnx>] [--logo-weak <p>]                  # another logo net or weak threshold
  *
  * `--bench quick|full` scores the clips `npm run bench` uses (bench/cases.ts, seed 1), as
  * synthesised (not through the encoder the bench puts them through), so a change to the detector
@@ -166,8 +167,10 @@ async function main(): Promise<void> {
     .option('--no-temporal', 'spatial fill only (no motion-compensated background memory)')
     .option('--grow <px>', 'score the found masks grown by this many pixels (what-if)', '0')
     .option('--bench <quick|full>', "the benchmark's clips (bench/cases.ts) instead of this tool's own")
+    .option('--logo-model <path>', 'logo net to try instead of the shipped one (models/logo-seg.onnx)')
+    .option('--logo-weak <p>', "the logo net's weak threshold (default as shipped)")
     .parse()
-    .opts<{ size: string; frames: string; only?: string; subtitles: boolean; trace: boolean; deblend: boolean; temporal: boolean; psnrPerSecond?: boolean; grow: string; bench?: string }>();
+    .opts<{ size: string; frames: string; only?: string; subtitles: boolean; trace: boolean; deblend: boolean; temporal: boolean; psnrPerSecond?: boolean; grow: string; bench?: string; logoModel?: string; logoWeak?: string }>();
   if (opts.bench !== undefined && opts.bench !== 'quick' && opts.bench !== 'full') throw new Error(`--bench: quick or full, not ${opts.bench}`);
   const [width, height] = opts.size.split('x').map(Number) as [number, number];
   const media = findMedia(join(PROJECT_ROOT, '..', 'shared', 'media')) ?? findMedia(join(PROJECT_ROOT, 'test', 'fixtures', 'media'));
@@ -182,7 +185,13 @@ async function main(): Promise<void> {
   for (const c of specs) {
     if (opts.only && !c.name.includes(opts.only)) continue;
     const clip = await loadClip(c.spec(), opts.bench ? join(cacheDir, `bench-${opts.bench}`) : cacheDir);
-    const filter = new AutoFilter({ temporal: opts.temporal, ...(opts.subtitles ? {} : { subtitles: false }), ...(opts.deblend ? {} : { deblend: false }) });
+    const filter = new AutoFilter({
+      temporal: opts.temporal,
+      ...(opts.subtitles ? {} : { subtitles: false }),
+      ...(opts.deblend ? {} : { deblend: false }),
+      ...(opts.logoModel ? { logoModel: opts.logoModel } : {}),
+      ...(opts.logoWeak ? { logoNet: { weakThreshold: Number(opts.logoWeak) } } : {}),
+    });
     const row = await evaluate(clip, filter, opts.trace, Number(opts.grow));
     await filter.close();
     rows.push(row);

@@ -17,6 +17,7 @@ import { addMaskCounts, detectionScores, psnrFromMse } from './metrics.js';
  * seeds), not read back from the bench's files.
  *
  * Run: npm run build && node dist/bench/per-second.js --clips pan-opaque-logo-0 [--full] [--no-deblend] [--no-temporal]
+ *      [--logo-model <onnx>] [--logo-weak <p>]   (another logo net or weak threshold, to try one)
  */
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const opts = new Command()
@@ -26,8 +27,10 @@ const opts = new Command()
   .option('--media <dir>', 'source media folder', join(ROOT, '..', 'shared', 'media'))
   .option('--no-deblend', 'fill detected logos instead of inverting their blend')
   .option('--no-temporal', 'spatial fill only')
+  .option('--logo-model <path>', 'logo net to try instead of the shipped one (models/logo-seg.onnx)')
+  .option('--logo-weak <p>', "the logo net's weak threshold (default as shipped)")
   .parse()
-  .opts<{ clips: string; full: boolean; seed: string; media: string; deblend: boolean; temporal: boolean }>();
+  .opts<{ clips: string; full: boolean; seed: string; media: string; deblend: boolean; temporal: boolean; logoModel?: string; logoWeak?: string }>();
 
 const found = findMedia(resolve(opts.media)) ?? findMedia(join(ROOT, 'test', 'fixtures', 'media'));
 if (!found) throw new Error(`no media in ${opts.media}`);
@@ -40,7 +43,12 @@ for (const c of benchCases(media, { full: opts.full, seed: Number(opts.seed) }).
   const clip = await synthesizeClip(c.spec);
   const { width: w, height: h } = clip.truth;
   const fps = c.spec.fps;
-  const filter = new AutoFilter({ temporal: opts.temporal, ...(opts.deblend ? {} : { deblend: false }) });
+  const filter = new AutoFilter({
+    temporal: opts.temporal,
+    ...(opts.deblend ? {} : { deblend: false }),
+    ...(opts.logoModel ? { logoModel: opts.logoModel } : {}),
+    ...(opts.logoWeak ? { logoNet: { weakThreshold: Number(opts.logoWeak) } } : {}),
+  });
   const window = new FrameWindow(8);
   let se = 0, seInput = 0, n = 0;
   console.log(`${c.spec.id}: second, PSNR in (dB) filtered / input, logo mask precision / recall at the second's end, active logo regions`);
