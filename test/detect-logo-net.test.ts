@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AutoFilter } from '../src/filter/auto-filter.js';
 import { FrameWindow } from '../src/filter/frame-window.js';
-import { DEFAULT_LOGO_NET_PARAMS, LogoNetDetector, movesWithScene } from '../src/filter/detect/logo-net.js';
+import { cameraStep, DEFAULT_LOGO_NET_PARAMS, LogoNetDetector, movesWithScene, staysPutInMovingScene } from '../src/filter/detect/logo-net.js';
 import type { Region } from '../src/filter/filter.js';
 import { synthesizeClip, type ClipData } from '../src/synth/index.js';
 import type { ClipSpec } from '../src/synth/synthesize.js';
@@ -110,6 +110,58 @@ describe('logo net', () => {
   });
 });
 
+describe('a component the net is less sure of', () => {
+  // The net's answer is scripted here (what is tested is what the detector does with it): a blob
+  // over the graphic at 0.6, between the stay-put floor (0.5) and the usual one (0.75).
+  const W = 160, H = 96, GX = 20, GY = 14, GW = 16, GH = 10;
+  const runner = (at: () => [number, number]) => ({
+    run: async () => {
+      const data = new Float32Array(W * H);
+      const [gx, gy] = at();
+      for (let y = gy; y < gy + GH; y++) data.fill(0.6, y * W + gx, y * W + gx + GW);
+      return { logo: { data, dims: [1, 1, H, W] } };
+    },
+    close: async () => undefined,
+  });
+  /** A textured picture moved by (dx, dy), with a bar graphic at (gx, gy). */
+  const picture = (seq: number, dx: number, dy: number, gx: number, gy: number) => {
+    const data = Buffer.alloc((W * H * 3) / 2, 128);
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) {
+        const sx = x - dx, sy = y - dy;
+        data[y * W + x] = Math.round(110 + 60 * Math.sin(sx * 0.7) * Math.cos(sy * 0.45) + 30 * Math.sin((sx + 2 * sy) * 0.23));
+      }
+    }
+    for (let y = 0; y < GH; y++) data.fill(y === 4 ? 20 : 230, (gy + y) * W + gx, (gy + y) * W + gx + GW);
+    return { seq, ptsMs: seq * 40, width: W, height: H, data, arrivedAt: 0 };
+  };
+  const runs = async (det: LogoNetDetector, n: number, frame: (run: number) => ReturnType<typeof picture>) => {
+    const states: string[] = [];
+    for (let run = 0; run < n; run++) {
+      for (let k = 0; k < DEFAULT_LOGO_NET_PARAMS.every; k++) await det.observe({ ...frame(run), seq: run * DEFAULT_LOGO_NET_PARAMS.every + k });
+      states.push(det.regions().map((r) => r.state).join());
+    }
+    return states;
+  };
+  const n = DEFAULT_LOGO_NET_PARAMS.confirmRuns + 3;
+
+  it('is removed once it stood still while the camera panned', async () => {
+    const det = new LogoNetDetector(runner(() => [GX, GY]));
+    const states = await runs(det, n, (run) => picture(run, 3 * run, run, GX, GY));
+    expect(states[0]).toBe('');
+    expect(states.at(-1)).toBe('active');
+    expect(det.regions()[0]!.confidence).toBeCloseTo(0.6, 5);
+  });
+
+  it('is not removed in a still shot, nor when it moves with the scene', async () => {
+    const still = await runs(new LogoNetDetector(runner(() => [GX, GY])), n, (run) => picture(run, 0, 0, GX, GY));
+    expect(still.every((s) => s === '')).toBe(true);
+    let run = 0;
+    const withScene = await runs(new LogoNetDetector(runner(() => [GX + 3 * run, GY + run])), n, (r) => picture((run = r), 3 * r, r, GX + 3 * r, GY + r));
+    expect(withScene.every((s) => s === '')).toBe(true);
+  });
+});
+
 describe('scene test', () => {
   // A textured working-resolution scene, and a 12 x 10 flat-with-a-bar graphic at (40, 30).
   const w = 120, h = 90;
@@ -135,6 +187,32 @@ describe('scene test', () => {
 
   it('says nothing in a still shot', () => {
     expect(movesWithScene(component(40, 30), withGraphic(scene(0, 0), 40, 30), withGraphic(scene(0, 0), 40, 30), w, h, DEFAULT_LOGO_NET_PARAMS)).toBe(false);
+  });
+
+  it('vouches for a graphic that stayed put while the camera moved, and for nothing else', () => {
+    const p = DEFAULT_LOGO_NET_PARAMS;
+    const put = (c: ReturnType<typeof component>, prev: Float32Array, cur: Float32Array) => staysPutInMovingScene(c, prev, cur, w, h, cameraStep(prev, cur, w, h, p.searchRadius), p);
+    expect(cameraStep(withGraphic(scene(0, 0), 40, 30), withGraphic(scene(5, -3), 40, 30), w, h, p.searchRadius)).toEqual({ dx: 5, dy: -3 });
+    expect(put(component(40, 30), withGraphic(scene(0, 0), 40, 30), withGraphic(scene(5, -3), 40, 30))).toBe(true);
+    // A slow drift of its own is still far from the camera's step.
+    expect(put(component(40, 31), withGraphic(scene(0, 0), 40, 30), withGraphic(scene(5, -3), 40, 31))).toBe(true);
+    // Scene that moved with the camera, and a still shot, are no evidence.
+    expect(put(component(43, 32), withGraphic(scene(0, 0), 40, 30), withGraphic(scene(3, 2), 43, 32))).toBe(false);
+    expect(put(component(40, 30), withGraphic(scene(0, 0), 40, 30), withGraphic(scene(0, 0), 40, 30))).toBe(false);
+    // A patch of sky: every step fits what is around it, so nothing can be said to stay put there.
+    const flat = (q: Float32Array) => {
+      const out = q.slice();
+      for (let y = 15; y < 55; y++) for (let x = 25; x < 75; x++) out[y * w + x] = 128 + 0.01 * x;
+      return out;
+    };
+    expect(put(component(40, 30), flat(scene(0, 0)), flat(scene(5, -3)))).toBe(false);
+    // Words on a plate that stands still with them (a boxed caption): the ring did not move either.
+    const plate = (q: Float32Array) => {
+      const out = q.slice();
+      for (let y = 22; y < 48; y++) for (let x = 30; x < 64; x++) out[y * w + x] = 40;
+      return withGraphic(out, 40, 30);
+    };
+    expect(put(component(40, 30), plate(scene(0, 0)), plate(scene(5, -3)))).toBe(false);
   });
 });
 

@@ -32,6 +32,19 @@ export interface LogoNetParams {
   readonly weakThreshold: number;
   /** Mean probability over a component's sure pixels below which it is a doubtful blob of scene. */
   readonly minConfidence: number;
+  /**
+   * The floor instead for a component whose own content stood still, against an earlier run's
+   * picture, while the scene around it clearly moved (see staysPutInMovingScene), on that run or an
+   * earlier one of its region: what an overlay over a moving camera does and scene does not. Bench pan-opaque-logo-1
+   * (a 25 x 23 opaque disc over a pan) is found at 0.56-0.62, the no-overlay clips' strongest
+   * scene blobs reach 0.55-0.64: the net's number alone cannot tell them apart, the motion can.
+   */
+  readonly anchoredConfidence: number;
+  /**
+   * How far back (runs) the stay-put test looks for a picture to compare with: a slow pan moves
+   * the scene by less than a working pixel between two runs.
+   */
+  readonly anchorRuns: number;
   /** Smallest and largest component, working pixels and share of the working frame. */
   readonly minArea: number;
   readonly maxAreaShare: number;
@@ -60,6 +73,8 @@ export const DEFAULT_LOGO_NET_PARAMS: LogoNetParams = {
   threshold: 0.5,
   weakThreshold: 0.3,
   minConfidence: 0.75,
+  anchoredConfidence: 0.5,
+  anchorRuns: 8,
   minArea: 12,
   maxAreaShare: 0.05,
   confirmRuns: 3,
@@ -89,10 +104,12 @@ interface Track {
   confidence: number;
   hits: number;
   misses: number;
+  /** Seen once staying put while the scene moved: from then on anchoredConfidence is its floor. */
+  anchored: boolean;
 }
 
 /** A component of one run, before it is matched to a track. */
-type Found = Omit<Track, 'id' | 'hits' | 'misses'>;
+type Found = Omit<Track, 'id' | 'hits' | 'misses' | 'anchored'>;
 
 export class LogoNetDetector {
   private tracks: Track[] = [];
@@ -104,6 +121,10 @@ export class LogoNetDetector {
   private input = new Float32Array(0);
   /** Working luma of the last run: what the camera's step since then is measured against. */
   private previousLuma: Float32Array | undefined;
+  /** Working luma of the last anchorRuns runs, oldest first: the stay-put test's references. */
+  private earlierLumas: Float32Array[] = [];
+  /** This run's camera step from each of those, found when first needed. */
+  private cameraSteps = new Map<Float32Array, Step>();
 
   constructor(private readonly runner: InferenceRunner, private readonly params: LogoNetParams = DEFAULT_LOGO_NET_PARAMS) {}
 
@@ -141,8 +162,13 @@ export class LogoNetDetector {
       const found = this.found(prob.data, g.w, g.h, g.cols);
       const prev = this.previousLuma;
       const scene = prev ? found.filter((f) => movesWithScene(f, prev, y, g.w, g.h, this.params)) : [];
-      this.update(found.filter((f) => !scene.includes(f)), scene);
+      const unsure = (f: Found) => f.confidence < this.params.minConfidence;
+      this.cameraSteps.clear();
+      // A doubtful blob that moved with the scene is left out, but does not undo a region as a sure one does.
+      this.update(found.filter((f) => !scene.includes(f)), scene.filter((f) => !unsure(f)), (f) => this.staysPut(f, y, g.w, g.h));
       this.previousLuma = Float32Array.from(y);
+      this.earlierLumas.push(this.previousLuma);
+      if (this.earlierLumas.length > this.params.anchorRuns) this.earlierLumas.shift();
       this.current = this.tracks.map((t) => toRegion(t, g.scale, frame.width, frame.height, this.params));
     });
   }
@@ -166,6 +192,7 @@ export class LogoNetDetector {
     this.tracks = [];
     this.current = [];
     this.previousLuma = undefined;
+    this.earlierLumas = [];
     return this.size;
   }
 
@@ -190,7 +217,7 @@ export class LogoNetDetector {
         n++;
       }
       const confidence = n ? sum / n : 0;
-      if (confidence < p.minConfidence) continue;
+      if (confidence < Math.min(p.minConfidence, p.anchoredConfidence)) continue;
       const bw = c.x1 - c.x0;
       const mask = new Uint8Array(bw * (c.y1 - c.y0));
       for (const i of c.pixels) mask[(Math.floor(i / w) - c.y0) * bw + (i % w) - c.x0] = 1;
@@ -199,8 +226,24 @@ export class LogoNetDetector {
     return out;
   }
 
+  /**
+   * Whether the component stood still while the scene moved, against the pictures 1, 2, 4, ...
+   * runs back (up to anchorRuns): the nearest that shows a clear step within the search radius
+   * says so, whether the camera pans fast or creeps. A camera search per picture, so not all eight.
+   */
+  private staysPut(f: Found, y: Float32Array, w: number, h: number): boolean {
+    const n = this.earlierLumas.length;
+    for (let back = 1; back <= n; back *= 2) {
+      const old = this.earlierLumas[n - back]!;
+      let step = this.cameraSteps.get(old);
+      if (!step) this.cameraSteps.set(old, (step = cameraStep(old, y, w, h, this.params.searchRadius)));
+      if (staysPutInMovingScene(f, old, y, w, h, step, this.params)) return true;
+    }
+    return false;
+  }
+
   /** Matches this run's components to the regions of earlier runs by place. */
-  private update(found: Found[], scene: readonly Box[]): void {
+  private update(found: Found[], scene: readonly Box[], staysPut: (f: Found) => boolean): void {
     const matched = new Set<Track>();
     for (const f of found) {
       let best: Track | undefined, bestOverlap = this.params.minOverlap;
@@ -208,11 +251,15 @@ export class LogoNetDetector {
         const o = boxOverlap(t, f);
         if (!matched.has(t) && o >= bestOverlap) [best, bestOverlap] = [t, o];
       }
+      // Below the usual floor a component counts only with the motion's word for it (asked only then).
+      const unsure = f.confidence < this.params.minConfidence;
+      const anchoredNow = unsure && !best?.anchored && staysPut(f);
+      if (unsure && !anchoredNow && !best?.anchored) continue;
       if (best) {
-        Object.assign(best, f, { hits: best.hits + 1, misses: 0 });
+        Object.assign(best, f, { hits: best.hits + 1, misses: 0, anchored: best.anchored || anchoredNow });
         matched.add(best);
       } else {
-        const t: Track = { ...f, id: `${ID_PREFIX}${this.nextId++}`, hits: 1, misses: 0 };
+        const t: Track = { ...f, id: `${ID_PREFIX}${this.nextId++}`, hits: 1, misses: 0, anchored: anchoredNow };
         this.tracks.push(t);
         matched.add(t);
       }
@@ -237,13 +284,7 @@ function state(t: Track, p: LogoNetParams): RegionState {
  * (the scene took no step), and the net's word stands.
  */
 export function movesWithScene(c: Box & { mask: Uint8Array }, prev: Float32Array, cur: Float32Array, w: number, h: number, p: LogoNetParams): boolean {
-  const g = p.ringWidth;
-  const outer = { x0: Math.max(0, c.x0 - g), y0: Math.max(0, c.y0 - g), x1: Math.min(w, c.x1 + g), y1: Math.min(h, c.y1 + g) };
-  const ring: number[] = [];
-  for (let y = outer.y0; y < outer.y1; y++) for (let x = outer.x0; x < outer.x1; x++) if (x < c.x0 - 1 || x > c.x1 || y < c.y0 - 1 || y > c.y1) ring.push(y * w + x);
-  const inside: number[] = [];
-  const bw = c.x1 - c.x0;
-  for (let i = 0; i < c.mask.length; i++) if (c.mask[i]) inside.push((c.y0 + Math.floor(i / bw)) * w + c.x0 + (i % bw));
+  const { ring, inside } = ringAndInside(c, w, h, p.ringWidth);
   const scene = bestStep(ring, prev, cur, w, h, p.searchRadius);
   if (!scene || Math.max(Math.abs(scene.dx), Math.abs(scene.dy)) < 1) return false;
   const own = bestStep(inside, prev, cur, w, h, p.searchRadius);
@@ -251,24 +292,76 @@ export function movesWithScene(c: Box & { mask: Uint8Array }, prev: Float32Array
 }
 
 /**
+ * True when, between `prev` and `cur`, the camera took `step` (see cameraStep) and the scene
+ * around the component took it too while the component's own content did not: the step explains
+ * the ring much better than standing still, and standing still explains the content much better
+ * than the step (an overlay, fixed or drifting slowly on its own). A still shot (no step), flat
+ * content (every step fits it) and a ring that stood still too (a caption's plate around its
+ * words) say nothing.
+ */
+export function staysPutInMovingScene(c: Box & { mask: Uint8Array }, prev: Float32Array, cur: Float32Array, w: number, h: number, step: Step, p: LogoNetParams): boolean {
+  if (Math.max(Math.abs(step.dx), Math.abs(step.dy)) < 1) return false;
+  const { ring, inside } = ringAndInside(c, w, h, p.ringWidth);
+  const clearly = (better: number | undefined, worse: number | undefined) => better !== undefined && worse !== undefined && better < STEP_CLEARLY_BETTER * worse;
+  return clearly(meanDifference(ring, prev, cur, w, h, step.dx, step.dy), meanDifference(ring, prev, cur, w, h, 0, 0)) && clearly(meanDifference(inside, prev, cur, w, h, 0, 0), meanDifference(inside, prev, cur, w, h, step.dx, step.dy));
+}
+
+/**
+ * The camera's integer step between two working pictures, searched within `radius` over one
+ * pixel in CAMERA_GRID each way: one block search a picture pair rather than one per component
+ * (per component, on bench video-cjk-moving-logo-1's five or so doubtful components a run, the
+ * searches took 18 ms a run).
+ */
+export function cameraStep(prev: Float32Array, cur: Float32Array, w: number, h: number, radius: number): Step {
+  const grid: number[] = [];
+  for (let y = radius; y < h - radius; y += CAMERA_GRID) for (let x = radius; x < w - radius; x += CAMERA_GRID) grid.push(y * w + x);
+  return bestStep(grid, prev, cur, w, h, radius) ?? { dx: 0, dy: 0 };
+}
+
+/** An integer step in working pixels. */
+export interface Step {
+  readonly dx: number;
+  readonly dy: number;
+}
+
+/** The component's pixels, and a ring `g` working pixels wide around its box (a pixel's gap left between). */
+function ringAndInside(c: Box & { mask: Uint8Array }, w: number, h: number, g: number): { ring: number[]; inside: number[] } {
+  const outer = { x0: Math.max(0, c.x0 - g), y0: Math.max(0, c.y0 - g), x1: Math.min(w, c.x1 + g), y1: Math.min(h, c.y1 + g) };
+  const ring: number[] = [];
+  for (let y = outer.y0; y < outer.y1; y++) for (let x = outer.x0; x < outer.x1; x++) if (x < c.x0 - 1 || x > c.x1 || y < c.y0 - 1 || y > c.y1) ring.push(y * w + x);
+  const inside: number[] = [];
+  const bw = c.x1 - c.x0;
+  for (let i = 0; i < c.mask.length; i++) if (c.mask[i]) inside.push((c.y0 + Math.floor(i / bw)) * w + c.x0 + (i % bw));
+  return { ring, inside };
+}
+
+/**
+ * Mean absolute difference between the pixels' values now and their previous values (dx, dy)
+ * away; undefined when fewer than half of them have a previous pixel inside the frame.
+ */
+function meanDifference(pixels: readonly number[], prev: Float32Array, cur: Float32Array, w: number, h: number, dx: number, dy: number): number | undefined {
+  let sum = 0, n = 0;
+  for (const i of pixels) {
+    const x = (i % w) - dx, y = Math.floor(i / w) - dy;
+    if (x < 0 || y < 0 || x >= w || y >= h) continue;
+    sum += Math.abs(cur[i]! - prev[y * w + x]!);
+    n++;
+  }
+  return n < pixels.length / 2 || n === 0 ? undefined : sum / n;
+}
+
+/**
  * The integer step (dx, dy) within `radius` that best maps the pixels' previous values onto their
  * values now (least mean absolute difference); no step (0, 0) when none explains them clearly
  * better than standing still (flat content: every step fits); undefined for no pixels.
  */
-function bestStep(pixels: readonly number[], prev: Float32Array, cur: Float32Array, w: number, h: number, radius: number): { dx: number; dy: number } | undefined {
+function bestStep(pixels: readonly number[], prev: Float32Array, cur: Float32Array, w: number, h: number, radius: number): Step | undefined {
   if (pixels.length === 0) return undefined;
   let best = Infinity, still = Infinity, bx = 0, by = 0;
   for (let dy = -radius; dy <= radius; dy++) {
     for (let dx = -radius; dx <= radius; dx++) {
-      let sum = 0, n = 0;
-      for (const i of pixels) {
-        const x = (i % w) - dx, y = Math.floor(i / w) - dy;
-        if (x < 0 || y < 0 || x >= w || y >= h) continue;
-        sum += Math.abs(cur[i]! - prev[y * w + x]!);
-        n++;
-      }
-      if (n < pixels.length / 2) continue;
-      const mean = sum / n;
+      const mean = meanDifference(pixels, prev, cur, w, h, dx, dy);
+      if (mean === undefined) continue;
       if (dx === 0 && dy === 0) still = mean;
       if (mean < best) [best, bx, by] = [mean, dx, dy];
     }
@@ -278,6 +371,9 @@ function bestStep(pixels: readonly number[], prev: Float32Array, cur: Float32Arr
 
 /** A step explains the pixels when it leaves at most this share of standing still's difference. */
 const STEP_CLEARLY_BETTER = 0.7;
+
+/** Spacing (working pixels) of the samples the camera's step is searched with. */
+const CAMERA_GRID = 12;
 
 function toRegion(t: Track, s: number, width: number, height: number, p: LogoNetParams): Region {
   const x = t.x0 * s, y = t.y0 * s;
