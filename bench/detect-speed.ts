@@ -52,6 +52,9 @@ async function measure(label: string, filter: AutoFilter, queued = false, behind
   const mean = steady.reduce((a, b) => a + b, 0) / steady.length;
   const active = filter.detectedRegions().filter((r) => r.state === 'active').length;
   console.log(`${label} at ${W}x${H}, frames 60-${FRAMES}: mean ${mean.toFixed(2)} ms, p50 ${percentile(steady, 50).toFixed(2)} ms, p99 ${percentile(steady, 99).toFixed(2)} ms, max ${Math.max(...steady).toFixed(2)} ms; active regions ${active}; captions by ${filter.subtitleEngine.engine}`);
+  const t = filter.temporalTimings;
+  // Every frame's share, warm-up included: where the temporal fill's time goes, not its steady cost.
+  if (t && t.frames > 0) console.log(`  temporal fill, ${t.frames} frames: ${(t.total / t.frames).toFixed(2)} ms a frame, of which camera motion ${(t.motion / t.frames).toFixed(2)}, capture ${(t.capture / t.frames).toFixed(2)}, read back and spread ${(t.fill / t.frames).toFixed(2)}`);
   await filter.close();
   return mean;
 }

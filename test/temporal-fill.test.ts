@@ -225,6 +225,18 @@ describe('temporal fill', () => {
     expect(known[59]!).toBeGreaterThan(0.6 * LOGO.width * LOGO.height);
   });
 
+  it('says where its time went, on the frames it worked on', () => {
+    const fill = new TemporalFill();
+    const out = Buffer.alloc(input[0]!.length);
+    fill.apply(input[0]!, out, W, H, []);
+    expect(fill.timings.frames).toBe(0);
+    for (const data of input.slice(0, 5)) fill.apply(data, data.slice(), W, H, [hole('logo', LOGO)]);
+    const t = fill.timings;
+    expect(t.frames).toBe(5);
+    for (const part of [t.motion, t.capture, t.fill]) expect(part).toBeGreaterThan(0);
+    expect(t.motion + t.capture + t.fill).toBeLessThanOrEqual(t.total);
+  });
+
   it('changes nothing outside the holes', () => {
     const filter = new ManualRegionFilter([region('logo', LOGO)], { temporal: true });
     const outs = runManual(filter, input.slice(0, 30));

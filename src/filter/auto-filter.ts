@@ -11,7 +11,7 @@ import { dilate } from './detect/mask-ops.js';
 import type { DetectionMemory } from './detect/memory.js';
 import { fillMask, fillRect, FillScratch, MaskFillScratch, planeRect, yuv420pPlanes, type PixelRect, type Plane } from './fill/index.js';
 import type { Filter, FilterContext, FilterControls, FilterResult, FilterSettings, Region, RegionBlend } from './filter.js';
-import { TemporalFill, type TemporalOptions, type TimeKnowledge } from './temporal/index.js';
+import { TemporalFill, type TemporalOptions, type TemporalTimings, type TimeKnowledge } from './temporal/index.js';
 import { chromaZoom, type Zoom } from './temporal/zoom.js';
 import { holeFromPixels, type Hole, type ModelInpainter, type ModelStats } from './inpaint/index.js';
 
@@ -246,6 +246,11 @@ export class AutoFilter implements Filter {
 
   modelStats(): ModelStats | undefined {
     return this.model?.stats();
+  }
+
+  /** Where the temporal fill's time went (see TemporalTimings); undefined without one. */
+  get temporalTimings(): TemporalTimings | undefined {
+    return this.temporal?.timings;
   }
 
   async process(frame: VideoFrame, ctx: FilterContext): Promise<FilterResult> {
