@@ -27,7 +27,7 @@ import { synthesizeClip, type ClipSpec } from '../src/synth/synthesize.js';
 import { benchCases, findMedia, texturedPhotos } from './cases.js';
 import { dilate, psnrFromMse } from './metrics.js';
 import { MASK_DILATE_PX } from './evaluate.js';
-import { logoMask, logoTruth } from './logo-masks.js';
+import { logoMask, logoNetTrial, logoTruth } from './logo-masks.js';
 
 interface EvalCase {
   readonly name: string;
@@ -189,8 +189,7 @@ async function main(): Promise<void> {
       temporal: opts.temporal,
       ...(opts.subtitles ? {} : { subtitles: false }),
       ...(opts.deblend ? {} : { deblend: false }),
-      ...(opts.logoModel ? { logoModel: opts.logoModel } : {}),
-      ...(opts.logoWeak ? { logoNet: { weakThreshold: Number(opts.logoWeak) } } : {}),
+      ...logoNetTrial(opts),
     });
     const row = await evaluate(clip, filter, opts.trace, Number(opts.grow));
     await filter.close();

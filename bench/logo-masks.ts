@@ -1,3 +1,4 @@
+import type { AutoFilterOptions } from '../src/filter/auto-filter.js';
 import type { Region } from '../src/filter/filter.js';
 import { trueMask, type LayerRect } from '../src/synth/clip.js';
 
@@ -32,4 +33,12 @@ export function logoTruth(alpha: Uint8Array, rects: readonly LayerRect[], width:
     }
   }
   return m;
+}
+
+/** The logo tools' --logo-model / --logo-weak, as AutoFilter options (nothing when neither is given). */
+export function logoNetTrial(opts: { readonly logoModel?: string; readonly logoWeak?: string }): Partial<AutoFilterOptions> {
+  return {
+    ...(opts.logoModel ? { logoModel: opts.logoModel } : {}),
+    ...(opts.logoWeak ? { logoNet: { weakThreshold: Number(opts.logoWeak) } } : {}),
+  };
 }

@@ -5,7 +5,7 @@ import { AutoFilter } from '../src/filter/auto-filter.js';
 import { FrameWindow } from '../src/filter/frame-window.js';
 import { synthesizeClip, trueMask } from '../src/synth/index.js';
 import { benchCases, findMedia, texturedPhotos } from './cases.js';
-import { logoMask, logoTruth } from './logo-masks.js';
+import { logoMask, logoNetTrial, logoTruth } from './logo-masks.js';
 import { addMaskCounts, detectionScores, psnrFromMse } from './metrics.js';
 
 /**
@@ -46,8 +46,7 @@ for (const c of benchCases(media, { full: opts.full, seed: Number(opts.seed) }).
   const filter = new AutoFilter({
     temporal: opts.temporal,
     ...(opts.deblend ? {} : { deblend: false }),
-    ...(opts.logoModel ? { logoModel: opts.logoModel } : {}),
-    ...(opts.logoWeak ? { logoNet: { weakThreshold: Number(opts.logoWeak) } } : {}),
+    ...logoNetTrial(opts),
   });
   const window = new FrameWindow(8);
   let se = 0, seInput = 0, n = 0;
