@@ -119,9 +119,10 @@ export class LogoNetDetector {
   private size: { width: number; height: number; scale: number; w: number; h: number; cols: number; rows: number } | undefined;
   private planes: [Float32Array, Float32Array, Float32Array] = [new Float32Array(0), new Float32Array(0), new Float32Array(0)];
   private input = new Float32Array(0);
-  /** Working luma of the last run: what the camera's step since then is measured against. */
-  private previousLuma: Float32Array | undefined;
-  /** Working luma of the last anchorRuns runs, oldest first: the stay-put test's references. */
+  /**
+   * Working luma of the last anchorRuns runs (at least the last one), oldest first: the last is
+   * what the scene test measures the camera's step since against, all are the stay-put test's.
+   */
   private earlierLumas: Float32Array[] = [];
   /** This run's camera step from each of those, found when first needed. */
   private cameraSteps = new Map<Float32Array, Step>();
@@ -160,15 +161,14 @@ export class LogoNetDetector {
       const prob = out.logo;
       if (!prob || prob.data.length !== plane) throw new Error(`logo model returned ${prob?.dims.join('x') ?? 'nothing'}, expected 1x1x${g.rows}x${g.cols}`);
       const found = this.found(prob.data, g.w, g.h, g.cols);
-      const prev = this.previousLuma;
+      const prev = this.earlierLumas.at(-1);
       const scene = prev ? found.filter((f) => movesWithScene(f, prev, y, g.w, g.h, this.params)) : [];
       const unsure = (f: Found) => f.confidence < this.params.minConfidence;
       this.cameraSteps.clear();
       // A doubtful blob that moved with the scene is left out, but does not undo a region as a sure one does.
       this.update(found.filter((f) => !scene.includes(f)), scene.filter((f) => !unsure(f)), (f) => this.staysPut(f, y, g.w, g.h));
-      this.previousLuma = Float32Array.from(y);
-      this.earlierLumas.push(this.previousLuma);
-      if (this.earlierLumas.length > this.params.anchorRuns) this.earlierLumas.shift();
+      this.earlierLumas.push(Float32Array.from(y));
+      if (this.earlierLumas.length > Math.max(1, this.params.anchorRuns)) this.earlierLumas.shift();
       this.current = this.tracks.map((t) => toRegion(t, g.scale, frame.width, frame.height, this.params));
     });
   }
@@ -191,7 +191,6 @@ export class LogoNetDetector {
     // A new resolution: last run's boxes mean nothing on the new grid.
     this.tracks = [];
     this.current = [];
-    this.previousLuma = undefined;
     this.earlierLumas = [];
     return this.size;
   }
