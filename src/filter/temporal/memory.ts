@@ -273,6 +273,10 @@ export class MemoryWindow {
       // Only the runs of visible pixels are sampled (a caption band's window is half hole); the
       // rest is NaN, which is how the passes below tell visible from not.
       const sampled = scratch.sampled(w * h);
+      // The visible runs, as [start, end) pairs (memory indices, row-major): the passes below visit
+      // only them, the rest of a window being mostly the holes it serves.
+      const runs = scratch.runs(h * (w + 2));
+      let nRuns = 0;
       const sampler = prepare(src, toFrame, box.x0, box.y0, w, h, 'clamp', scratch.resample);
       for (let j = 0; j < h; j++) {
         const at = j * w;
@@ -292,22 +296,25 @@ export class MemoryWindow {
           sampled.fill(Number.NaN, at + start, at + i);
           const run = i;
           while (i < w && cols[i]! >= 0 && !cover[crow + cols[i]!]) i++;
-          sampler.row(j, run, i, sampled, at);
+          if (i > run) {
+            sampler.row(j, run, i, sampled, at);
+            runs[nRuns++] = at + run;
+            runs[nRuns++] = at + i;
+          }
         }
       }
       const values = this.values[p];
       const times = this.times[p];
       if (p === 0) {
-        for (let j = 0; j < h; j++) {
+        let unseenFrom = 0;
+        for (let r = 0; r < nRuns; r += 2) {
+          const runStart = runs[r]!, runEnd = runs[r + 1]!;
+          since.fill(-1, unseenFrom, runStart);
+          unseenFrom = runEnd;
+          const j = (runStart / w) | 0;
           const brow = ((j / BLOCK) | 0) * bw;
-          for (let i = 0; i < w; i++) {
-            const k = j * w + i;
-            const sample = sampled[k]!;
-            if (sample !== sample) {
-              since[k] = -1;
-              continue;
-            }
-            const v = sample - f.bias;
+          for (let k = runStart, i = runStart - j * w; k < runEnd; k++, i++) {
+            const v = sampled[k]! - f.bias;
             if (since[k]! < 0) {
               since[k] = f.frame;
             } else {
@@ -332,17 +339,17 @@ export class MemoryWindow {
             }
           }
         }
+        since.fill(-1, unseenFrom, w * h);
         continue;
       }
-      for (let j = 0; j < h; j++) {
-        for (let i = 0; i < w; i++) {
-          const k = j * w + i;
-          const sample = sampled[k]!;
-          if (sample !== sample) continue;
+      for (let r = 0; r < nRuns; r += 2) {
+        const runStart = runs[r]!, runEnd = runs[r + 1]!;
+        const j = (runStart / w) | 0;
+        for (let k = runStart, i = runStart - j * w; k < runEnd; k++, i++) {
           // A chroma sample follows the luma pixel at its corner: settled there, settled here.
           const s0 = since[2 * j * lumaWidth + 2 * i]!;
           if (s0 < 0 || s0 > settledBy) continue;
-          values[k] = sample;
+          values[k] = sampled[k]!;
           times[k] = f.frame;
         }
       }
@@ -450,6 +457,12 @@ export class CaptureScratch {
   private r = new Int32Array(0);
   private n = new Uint16Array(0);
   private cov = new Uint16Array(0);
+  private rn = new Int32Array(0);
+
+  runs(size: number): Int32Array {
+    if (this.rn.length < size) this.rn = new Int32Array(size);
+    return this.rn;
+  }
 
   sampled(size: number): Float32Array {
     if (this.buf.length < size) this.buf = new Float32Array(size);
