@@ -5,6 +5,7 @@ import type { Region, RegionState } from '../filter.js';
 import { downscaleChroma, downscaleLuma, workingScale } from './downscale.js';
 import { boxOverlap, components, hysteresis, roundUp4, upscaleMask, type Box } from './mask-ops.js';
 import { WorkerOnnxSession, type InferenceRunner } from './onnx-session.js';
+import { withPlate, type MaskedRect } from './plate.js';
 
 /**
  * Logos found by their look, frame by frame: a small segmentation net (training/logos: trained on
@@ -106,10 +107,12 @@ interface Track {
   misses: number;
   /** Seen once staying put while the scene moved: from then on anchoredConfidence is its floor. */
   anchored: boolean;
+  /** The region grown by the flat plate it sits on (full resolution), as last seen; see plate.ts. */
+  plate?: MaskedRect | undefined;
 }
 
 /** A component of one run, before it is matched to a track. */
-type Found = Omit<Track, 'id' | 'hits' | 'misses' | 'anchored'>;
+type Found = Omit<Track, 'id' | 'hits' | 'misses' | 'anchored' | 'plate'>;
 
 export class LogoNetDetector {
   private tracks: Track[] = [];
@@ -169,7 +172,7 @@ export class LogoNetDetector {
       this.update(found.filter((f) => !scene.includes(f)), scene.filter((f) => !unsure(f)), (f) => this.staysPut(f, y, g.w, g.h));
       this.earlierLumas.push(Float32Array.from(y));
       if (this.earlierLumas.length > Math.max(1, this.params.anchorRuns)) this.earlierLumas.shift();
-      this.current = this.tracks.map((t) => toRegion(t, g.scale, frame.width, frame.height, this.params));
+      this.current = this.tracks.map((t) => this.regionOf(t, frame, g.scale));
     });
   }
 
@@ -179,6 +182,13 @@ export class LogoNetDetector {
 
   close(): Promise<void> {
     return this.runner.close();
+  }
+
+  /** The track as a region, with its plate: looked for in this picture when the net saw it now, else as it was when last seen. */
+  private regionOf(t: Track, frame: VideoFrame, scale: number): Region {
+    const region = toRegion(t, scale, frame.width, frame.height, this.params);
+    if (t.misses === 0) t.plate = withPlate({ rect: region.rect, mask: region.mask! }, frame.data, frame.width, frame.height);
+    return t.plate ? { ...region, rect: t.plate.rect, mask: t.plate.mask } : region;
   }
 
   private geometry(width: number, height: number): NonNullable<LogoNetDetector['size']> {

@@ -42,33 +42,38 @@ export function erode(m: Uint8Array, w: number, h: number, r: number): Uint8Arra
 
 /** Sets every unset pixel that cannot reach the frame border through unset pixels (4-connected). */
 export function fillHoles(m: Uint8Array, w: number, h: number): Uint8Array {
+  const border: number[] = [];
+  for (let x = 0; x < w; x++) border.push(x, (h - 1) * w + x);
+  for (let y = 0; y < h; y++) border.push(y * w, y * w + w - 1);
   const outside = new Uint8Array(w * h);
+  flood(border.filter((i) => !m[i]), (j) => !m[j], outside, w, h);
+  const out = new Uint8Array(w * h);
+  for (let i = 0; i < w * h; i++) out[i] = outside[i] ? 0 : 1;
+  return out;
+}
+
+/** Sets in `out` the seeds and every pixel 4-connected to them through pixels `joins` accepts. */
+export function flood(seeds: readonly number[], joins: (i: number) => boolean, out: Uint8Array, w: number, h: number): void {
   const stack: number[] = [];
-  const seed = (i: number) => {
-    if (!m[i] && !outside[i]) {
-      outside[i] = 1;
+  const visit = (i: number) => {
+    if (!out[i] && joins(i)) {
+      out[i] = 1;
       stack.push(i);
     }
   };
-  for (let x = 0; x < w; x++) {
-    seed(x);
-    seed((h - 1) * w + x);
-  }
-  for (let y = 0; y < h; y++) {
-    seed(y * w);
-    seed(y * w + w - 1);
+  for (const i of seeds) {
+    if (out[i]) continue;
+    out[i] = 1;
+    stack.push(i);
   }
   while (stack.length) {
     const i = stack.pop()!;
     const x = i % w;
-    if (x > 0) seed(i - 1);
-    if (x < w - 1) seed(i + 1);
-    if (i >= w) seed(i - w);
-    if (i < (h - 1) * w) seed(i + w);
+    if (x > 0) visit(i - 1);
+    if (x < w - 1) visit(i + 1);
+    if (i >= w) visit(i - w);
+    if (i < (h - 1) * w) visit(i + w);
   }
-  const out = new Uint8Array(w * h);
-  for (let i = 0; i < w * h; i++) out[i] = outside[i] ? 0 : 1;
-  return out;
 }
 
 export interface Component {
