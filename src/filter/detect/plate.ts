@@ -68,7 +68,9 @@ export function withPlate(region: MaskedRect, luma: Uint8Array, width: number, h
       if (region.mask[y * rect.width + x] && fx >= 0 && fy >= 0 && fx < bw && fy < bh) own[fy * bw + fx] = 1;
     }
   }
-  const at = (i: number) => luma[(by0 + Math.floor(i / bw)) * width + bx0 + (i % bw)]!;
+  const box = new Uint8Array(bw * bh);
+  for (let y = 0; y < bh; y++) box.set(luma.subarray((by0 + y) * width + bx0, (by0 + y) * width + bx1), y * bw);
+  const at = (i: number) => box[i]!;
   const near = dilate(own, bw, bh, p.ringFrom - 1);
   const far = dilate(own, bw, bh, p.ringTo);
   const ring: number[] = [];
@@ -86,10 +88,9 @@ export function withPlate(region: MaskedRect, luma: Uint8Array, width: number, h
   // Dark scene touching a dark plate (a lamp's bracket) joins the flood through thin bridges: an
   // opening cuts them, and only what still touches the region is plate.
   const opened = dilate(erode(flooded, bw, bh, p.bridge), bw, bh, p.bridge);
-  const touching = dilate(own, bw, bh, p.ringTo);
   const plate = new Uint8Array(bw * bh);
   const starts: number[] = [];
-  for (let i = 0; i < opened.length; i++) if (opened[i] && flooded[i] && touching[i]) starts.push(i);
+  for (let i = 0; i < opened.length; i++) if (opened[i] && flooded[i] && far[i]) starts.push(i);
   flood(starts, (j) => opened[j] === 1 && flooded[j] === 1, plate, bw, bh);
   // The opening also took the plate's own thin parts (beside the word, a rim a few pixels wide):
   // what was flooded that close to the plate is given back.
@@ -107,7 +108,7 @@ export function withPlate(region: MaskedRect, luma: Uint8Array, width: number, h
   for (let i = 0; i < whole.length; i++) whole[i] = own[i]! | plate[i]!;
   // (The second pixel out: the first is the plate's own anti-aliased rim.)
   const rim = dilate(whole, bw, bh, 1);
-  const beyond = dilate(rim, bw, bh, 1);
+  const beyond = dilate(whole, bw, bh, 2);
   let clear = 0, edgeCount = 0;
   for (let i = 0; i < beyond.length; i++) {
     if (!beyond[i] || rim[i]) continue;
