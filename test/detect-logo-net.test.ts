@@ -153,6 +153,25 @@ describe('a component the net is less sure of', () => {
     expect(det.regions()[0]!.confidence).toBeCloseTo(0.6, 5);
   });
 
+  it('is removed in a still shot when it sits on a plate, and not without one', async () => {
+    // The same graphic on a flat dark plate (6 px around it): the plate is the evidence.
+    const plated = (seq: number) => {
+      const frame = picture(seq, 0, 0, GX, GY);
+      for (let y = GY - 6; y < GY + GH + 6; y++) {
+        for (let x = GX - 6; x < GX + GW + 6; x++) if (x < GX || x >= GX + GW || y < GY || y >= GY + GH) frame.data[y * W + x] = 30;
+      }
+      return frame;
+    };
+    const det = new LogoNetDetector(runner(() => [GX, GY]));
+    const states = await runs(det, n, plated);
+    expect(states.at(-1)).toBe('active');
+    // Its region is the plate (28 x 22 pixels), give or take the 2 pixels of scene at the plate's level that join it.
+    const r = det.regions()[0]!.rect;
+    for (const [got, want] of [[r.x, GX - 6], [r.y, GY - 6], [r.x + r.width, GX + GW + 6], [r.y + r.height, GY + GH + 6]] as const) expect(Math.abs(got - want)).toBeLessThanOrEqual(2);
+    const bare = await runs(new LogoNetDetector(runner(() => [GX, GY])), n, (run) => picture(run, 0, 0, GX, GY));
+    expect(bare.every((s) => s === '')).toBe(true);
+  });
+
   it('is not removed in a still shot, nor when it moves with the scene', async () => {
     const still = await runs(new LogoNetDetector(runner(() => [GX, GY])), n, (run) => picture(run, 0, 0, GX, GY));
     expect(still.every((s) => s === '')).toBe(true);

@@ -70,6 +70,14 @@ describe('logo plates', () => {
     expect(withPlate(found, l, W, H)).toBeUndefined();
   });
 
+  it('does not take flat scene in a corner of the frame (a blown-out sky)', () => {
+    const l = texture();
+    // White from the top right corner down to a line of texture: flat, bounded, but running into the frame's sides.
+    for (let y = 0; y < 24; y++) l.fill(235, y * W + 124, (y + 1) * W);
+    const found = word(l, 136, 8, 14, 8);
+    expect(withPlate(found, l, W, H)).toBeUndefined();
+  });
+
   it('does not grow a word over textured scene', () => {
     const l = texture();
     const found = word(l, 50, 46, 21, 8);

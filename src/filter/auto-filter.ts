@@ -103,6 +103,12 @@ export class AutoFilter implements Filter {
    * may finish while this frame still waits on the logo detector.
    */
   private captions: readonly Region[] = [];
+  /**
+   * The logo net's regions (ids) that lay over a caption at some point: a boxed caption's words on
+   * their box look like a logo on its plate (bench video-translucent-logo-subs-0), and the region
+   * outlives the cue. A look-alike over a caption is the caption's, then and later.
+   */
+  private readonly overCaptions = new Set<string>();
   /** What the logo detector reported after the last frame it looked at. */
   private logos: LogoSnapshot;
   private readonly subtitles: CaptionFinder | undefined;
@@ -220,7 +226,7 @@ export class AutoFilter implements Filter {
     // The statistics' regions come first where both found a logo: they are followed as they move
     // and carry the de-blend. A look-alike over a caption is the caption's.
     const overlaps = (a: Region, b: Region) => b.state === 'active' && insideShare(a.rect, b.rect) > 0;
-    const looks = (this.logoNet?.regions() ?? []).filter((n) => !inTicker(n) && !this.logos.regions.some((l) => overlaps(n, l)) && !captions.some((c) => overlaps(n, c)));
+    const looks = (this.logoNet?.regions() ?? []).filter((n) => !inTicker(n) && !this.logos.regions.some((l) => overlaps(n, l)) && !this.overCaptions.has(n.id) && !captions.some((c) => overlaps(n, c)));
     const found = [...logos, ...looks, ...tickers, ...captions];
     return found.map((r) => ({ ...r, enabled: !this.disabled.has(r.id) && !this.excluded(r) }));
   }
@@ -286,6 +292,7 @@ export class AutoFilter implements Filter {
     }
     if (logoLook) this.logos = await logoLook;
     await logoNetLook;
+    this.noteOverCaptions();
     const targets: Target[] = [];
     const add = (r: Region, deblend: boolean) => {
       const t = this.targetOf(r, width, height, deblend);
@@ -365,6 +372,13 @@ export class AutoFilter implements Filter {
       return { data: out, degraded: true };
     }
     return this.model.refine(frame, ctx.window, holes, out).then(() => ({ data: out, degraded: false }));
+  }
+
+  /** Remembers which of the logo net's regions lie over a caption now; forgets those the net no longer has. */
+  private noteOverCaptions(): void {
+    const looks = this.logoNet?.regions() ?? [];
+    for (const n of looks) if (this.captions.some((c) => c.state === 'active' && insideShare(n.rect, c.rect) > 0)) this.overCaptions.add(n.id);
+    for (const id of this.overCaptions) if (!looks.some((n) => n.id === id)) this.overCaptions.delete(id);
   }
 
   /** Starts the caption search on the queued next frame (not while behind: then it looks at few frames). */

@@ -34,11 +34,13 @@ export interface LogoNetParams {
   /** Mean probability over a component's sure pixels below which it is a doubtful blob of scene. */
   readonly minConfidence: number;
   /**
-   * The floor instead for a component whose own content stood still, against an earlier run's
-   * picture, while the scene around it clearly moved (see staysPutInMovingScene), on that run or an
-   * earlier one of its region: what an overlay over a moving camera does and scene does not. Bench pan-opaque-logo-1
-   * (a 25 x 23 opaque disc over a pan) is found at 0.56-0.62, the no-overlay clips' strongest
-   * scene blobs reach 0.55-0.64: the net's number alone cannot tell them apart, the motion can.
+   * The floor instead for a component with evidence besides the net's number, on that run or an
+   * earlier one of its region: its own content stood still, against an earlier run's picture,
+   * while the scene around it clearly moved (see staysPutInMovingScene: what an overlay over a
+   * moving camera does and scene does not), or it sits on a flat plate (see plate.ts). Bench
+   * pan-opaque-logo-1 (a word on a 25 x 23 opaque disc over a creeping pan) is found at 0.56-0.62,
+   * the no-overlay clips' strongest scene blobs reach 0.55-0.64: the net's number alone cannot
+   * tell them apart.
    */
   readonly anchoredConfidence: number;
   /**
@@ -105,7 +107,7 @@ interface Track {
   confidence: number;
   hits: number;
   misses: number;
-  /** Seen once staying put while the scene moved: from then on anchoredConfidence is its floor. */
+  /** Seen once with evidence (stayed put while the scene moved, or on a plate): from then on anchoredConfidence is its floor. */
   anchored: boolean;
   /** The region grown by the flat plate it sits on (full resolution), as last seen; see plate.ts. */
   plate?: MaskedRect | undefined;
@@ -169,7 +171,9 @@ export class LogoNetDetector {
       const unsure = (f: Found) => f.confidence < this.params.minConfidence;
       this.cameraSteps.clear();
       // A doubtful blob that moved with the scene is left out, but does not undo a region as a sure one does.
-      this.update(found.filter((f) => !scene.includes(f)), scene.filter((f) => !unsure(f)), (f) => this.staysPut(f, y, g.w, g.h));
+      // What else speaks for a doubtful component: it stood still while the scene moved, or it sits on a plate.
+      const evidence = (f: Found) => this.staysPut(f, y, g.w, g.h) || withPlate(fullResolution(f, g.scale, frame.width, frame.height), frame.data, frame.width, frame.height) !== undefined;
+      this.update(found.filter((f) => !scene.includes(f)), scene.filter((f) => !unsure(f)), evidence);
       this.earlierLumas.push(Float32Array.from(y));
       if (this.earlierLumas.length > Math.max(1, this.params.anchorRuns)) this.earlierLumas.shift();
       this.current = this.tracks.map((t) => this.regionOf(t, frame, g.scale));
@@ -252,7 +256,7 @@ export class LogoNetDetector {
   }
 
   /** Matches this run's components to the regions of earlier runs by place. */
-  private update(found: Found[], scene: readonly Box[], staysPut: (f: Found) => boolean): void {
+  private update(found: Found[], scene: readonly Box[], evidence: (f: Found) => boolean): void {
     const matched = new Set<Track>();
     for (const f of found) {
       let best: Track | undefined, bestOverlap = this.params.minOverlap;
@@ -260,9 +264,9 @@ export class LogoNetDetector {
         const o = boxOverlap(t, f);
         if (!matched.has(t) && o >= bestOverlap) [best, bestOverlap] = [t, o];
       }
-      // Below the usual floor a component counts only with the motion's word for it (asked only then).
+      // Below the usual floor a component counts only with other evidence for it (asked only then).
       const unsure = f.confidence < this.params.minConfidence;
-      const anchoredNow = unsure && !best?.anchored && staysPut(f);
+      const anchoredNow = unsure && !best?.anchored && evidence(f);
       if (unsure && !anchoredNow && !best?.anchored) continue;
       if (best) {
         Object.assign(best, f, { hits: best.hits + 1, misses: 0, anchored: best.anchored || anchoredNow });
@@ -385,10 +389,15 @@ const STEP_CLEARLY_BETTER = 0.7;
 const CAMERA_GRID = 12;
 
 function toRegion(t: Track, s: number, width: number, height: number, p: LogoNetParams): Region {
-  const x = t.x0 * s, y = t.y0 * s;
-  const rw = Math.min(width, t.x1 * s) - x, rh = Math.min(height, t.y1 * s) - y;
-  const mask = upscaleMask(t.mask, t.x1 - t.x0, t.y1 - t.y0, s, rw, rh);
-  return { id: t.id, kind: 'logo', rect: { x, y, width: rw, height: rh }, enabled: true, mask, confidence: t.confidence, state: state(t, p) };
+  const { rect, mask } = fullResolution(t, s, width, height);
+  return { id: t.id, kind: 'logo', rect, enabled: true, mask, confidence: t.confidence, state: state(t, p) };
+}
+
+/** A working-resolution box and mask on the frame's own grid (scale `s`, clipped to the frame). */
+function fullResolution(c: Box & { mask: Uint8Array }, s: number, width: number, height: number): MaskedRect {
+  const x = c.x0 * s, y = c.y0 * s;
+  const rw = Math.min(width, c.x1 * s) - x, rh = Math.min(height, c.y1 * s) - y;
+  return { rect: { x, y, width: rw, height: rh }, mask: upscaleMask(c.mask, c.x1 - c.x0, c.y1 - c.y0, s, rw, rh) };
 }
 
 const MAX_FAILURES_IN_ROW = 3;
