@@ -167,9 +167,12 @@ export class LogoNetDetector {
       if (!prob || prob.data.length !== plane) throw new Error(`logo model returned ${prob?.dims.join('x') ?? 'nothing'}, expected 1x1x${g.rows}x${g.cols}`);
       const found = this.found(prob.data, g.w, g.h, g.cols);
       const prev = this.earlierLumas.at(-1);
-      const scene = prev ? found.filter((f) => movesWithScene(f, prev, y, g.w, g.h, this.params)) : [];
-      const unsure = (f: Found) => f.confidence < this.params.minConfidence;
       this.cameraSteps.clear();
+      // A component that stood still while the camera moved is no scene, whatever its best step
+      // (bench pan-opaque-logo-0: an icon whose mask takes in scene at its rim matched the camera's
+      // step best, and its region was dropped for a second).
+      const scene = prev ? found.filter((f) => movesWithScene(f, prev, y, g.w, g.h, this.params) && !this.staysPut(f, y, g.w, g.h)) : [];
+      const unsure = (f: Found) => f.confidence < this.params.minConfidence;
       // A doubtful blob that moved with the scene is left out, but does not undo a region as a sure one does.
       // What else speaks for a doubtful component: it stood still while the scene moved, or it sits on a plate.
       const evidence = (f: Found) => this.staysPut(f, y, g.w, g.h) || withPlate(fullResolution(f, g.scale, frame.width, frame.height), frame.data, frame.width, frame.height) !== undefined;
