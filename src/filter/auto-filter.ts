@@ -81,6 +81,8 @@ export interface LearnedState {
   readonly ticker: TickerDetector | undefined;
   /** The logo net, its worker and the regions it tracks. */
   readonly logoNet: LogoNetFinder | undefined;
+  /** Which of those regions lay over a caption (AutoFilter.overCaptions). */
+  readonly overCaptions?: ReadonlySet<string>;
 }
 
 /** Ends the workers of a parked state nobody took back (DetectionMemory's drop). */
@@ -108,7 +110,7 @@ export class AutoFilter implements Filter {
    * their box look like a logo on its plate (bench video-translucent-logo-subs-0), and the region
    * outlives the cue. A look-alike over a caption is the caption's, then and later.
    */
-  private readonly overCaptions = new Set<string>();
+  private readonly overCaptions: Set<string>;
   /** What the logo detector reported after the last frame it looked at. */
   private logos: LogoSnapshot;
   private readonly subtitles: CaptionFinder | undefined;
@@ -173,6 +175,7 @@ export class AutoFilter implements Filter {
     this.detector = learned?.detector ?? new DetectorThread(opts);
     this.logos = this.detector.last;
     this.blend = learned?.blend;
+    this.overCaptions = new Set(learned?.overCaptions);
     const classical = () => new SubtitleDetector({ ...DEFAULT_SUBTITLE_PARAMS, ...opts.subtitles });
     this.subtitles = opts.subtitles === false ? undefined : new CaptionFinder(opts.subtitleModel ?? undefined, classical);
     if (opts.logoModel === false) void learned?.logoNet?.close();
@@ -542,7 +545,7 @@ export class AutoFilter implements Filter {
     this.earlyLogos = undefined;
     // A detector whose worker failed has nothing to hand on: the next publish starts afresh.
     const park = this.memory && !this.detector.failed;
-    if (park) this.memory!.store.park(this.memory!.key, { detector: this.detector, blend: this.blend, ticker: this.ticker, logoNet: this.logoNet });
+    if (park) this.memory!.store.park(this.memory!.key, { detector: this.detector, blend: this.blend, ticker: this.ticker, logoNet: this.logoNet, overCaptions: this.overCaptions });
     await Promise.all([this.subtitles?.close(), this.model?.close(), ...(park ? [] : [this.detector.close(), this.logoNet?.close()])]);
   }
 
