@@ -54,32 +54,18 @@ export interface MaskedRect {
  * the flat level runs past `maxReach` (scene), or its edge is not clear.
  */
 export function withPlate(region: MaskedRect, luma: Uint8Array, width: number, height: number, p: PlateParams = DEFAULT_PLATE_PARAMS): MaskedRect | undefined {
-  const { rect } = region;
-  const reach = Math.ceil(p.maxReach * Math.max(rect.width, rect.height));
-  // The search box: the region's box grown by the reach, clipped to the frame.
-  const bx0 = Math.max(0, rect.x - reach), by0 = Math.max(0, rect.y - reach);
-  const bx1 = Math.min(width, rect.x + rect.width + reach), by1 = Math.min(height, rect.y + rect.height + reach);
-  const bw = bx1 - bx0, bh = by1 - by0;
-  if (bw <= 0 || bh <= 0) return undefined;
-  const own = new Uint8Array(bw * bh);
-  for (let y = 0; y < rect.height; y++) {
-    for (let x = 0; x < rect.width; x++) {
-      const fx = rect.x + x - bx0, fy = rect.y + y - by0;
-      if (region.mask[y * rect.width + x] && fx >= 0 && fy >= 0 && fx < bw && fy < bh) own[fy * bw + fx] = 1;
-    }
-  }
-  const box = new Uint8Array(bw * bh);
-  for (let y = 0; y < bh; y++) box.set(luma.subarray((by0 + y) * width + bx0, (by0 + y) * width + bx1), y * bw);
+  // Most regions stand on scene, whose ring is not flat: the ring alone, in a box just big enough
+  // for it, says so at a fraction of the search below (which tests the same ring again).
+  if (!searchBox(region, luma, width, height, p.ringTo, p)) return undefined;
+  return plateWithin(region, luma, width, height, Math.ceil(p.maxReach * Math.max(region.rect.width, region.rect.height)), p);
+}
+
+function plateWithin(region: MaskedRect, luma: Uint8Array, width: number, height: number, reach: number, p: PlateParams): MaskedRect | undefined {
+  const found = searchBox(region, luma, width, height, reach, p);
+  if (!found) return undefined;
+  const { bx0, by0, bw, bh, own, far, seeds, level, box } = found;
   const at = (i: number) => box[i]!;
-  const near = dilate(own, bw, bh, p.ringFrom - 1);
-  const far = dilate(own, bw, bh, p.ringTo);
-  const ring: number[] = [];
-  for (let i = 0; i < own.length; i++) if (far[i] && !near[i]) ring.push(i);
-  if (ring.length === 0) return undefined;
-  const level = median(ring.map(at));
   const flat = (i: number) => Math.abs(at(i) - level) <= p.tolerance;
-  const seeds = ring.filter(flat);
-  if (seeds.length < p.minRingShare * ring.length) return undefined;
 
   // Flood the plate's level outwards from the ring (4-connected), never into the region itself,
   // within the search box.
@@ -132,6 +118,36 @@ export function withPlate(region: MaskedRect, luma: Uint8Array, width: number, h
   const mask = new Uint8Array(w * h);
   for (let y = 0; y < h; y++) mask.set(filled.subarray((y0 + y) * bw + x0, (y0 + y) * bw + x0 + w), y * w);
   return { rect: { x: bx0 + x0, y: by0 + y0, width: w, height: h }, mask };
+}
+
+/** The box `reach` around the region (clipped to the frame), its luma, the region in it, and its ring's level and flat pixels; undefined when the ring is not flat. */
+function searchBox(region: MaskedRect, luma: Uint8Array, width: number, height: number, reach: number, p: PlateParams) {
+  const { rect } = region;
+  // The search box: the region's box grown by the reach, clipped to the frame.
+  const bx0 = Math.max(0, rect.x - reach), by0 = Math.max(0, rect.y - reach);
+  const bx1 = Math.min(width, rect.x + rect.width + reach), by1 = Math.min(height, rect.y + rect.height + reach);
+  const bw = bx1 - bx0, bh = by1 - by0;
+  if (bw <= 0 || bh <= 0) return undefined;
+  const own = new Uint8Array(bw * bh);
+  for (let y = 0; y < rect.height; y++) {
+    for (let x = 0; x < rect.width; x++) {
+      const fx = rect.x + x - bx0, fy = rect.y + y - by0;
+      if (region.mask[y * rect.width + x] && fx >= 0 && fy >= 0 && fx < bw && fy < bh) own[fy * bw + fx] = 1;
+    }
+  }
+  const box = new Uint8Array(bw * bh);
+  for (let y = 0; y < bh; y++) box.set(luma.subarray((by0 + y) * width + bx0, (by0 + y) * width + bx1), y * bw);
+  const at = (i: number) => box[i]!;
+  const near = dilate(own, bw, bh, p.ringFrom - 1);
+  const far = dilate(own, bw, bh, p.ringTo);
+  const ring: number[] = [];
+  for (let i = 0; i < own.length; i++) if (far[i] && !near[i]) ring.push(i);
+  if (ring.length === 0) return undefined;
+  const level = median(ring.map(at));
+  const flat = (i: number) => Math.abs(at(i) - level) <= p.tolerance;
+  const seeds = ring.filter(flat);
+  if (seeds.length < p.minRingShare * ring.length) return undefined;
+  return { bx0, by0, bw, bh, own, far, seeds, level, box };
 }
 
 function median(values: number[]): number {
