@@ -1,5 +1,5 @@
 import type { Rect } from '../../core/frame.js';
-import { dilate, erode, fillHoles, flood } from './mask-ops.js';
+import { componentOf, dilate, erode, fillHoles, flood } from './mask-ops.js';
 
 /**
  * The flat plate a logo's word or sign sits on (a disc, a badge, a box), added to a region found
@@ -63,9 +63,7 @@ export function withPlate(region: MaskedRect, luma: Uint8Array, width: number, h
 function plateWithin(region: MaskedRect, luma: Uint8Array, width: number, height: number, reach: number, p: PlateParams): MaskedRect | undefined {
   const found = searchBox(region, luma, width, height, reach, p);
   if (!found) return undefined;
-  const { bx0, by0, bw, bh, own, far, seeds, level, box } = found;
-  const at = (i: number) => box[i]!;
-  const flat = (i: number) => Math.abs(at(i) - level) <= p.tolerance;
+  const { bx0, by0, bw, bh, own, far, seeds, level, at, flat } = found;
 
   // Flood the plate's level outwards from the ring (4-connected), never into the region itself,
   // within the search box.
@@ -105,22 +103,16 @@ function plateWithin(region: MaskedRect, luma: Uint8Array, width: number, height
   if (clear < p.minClearEdge * edgeCount) return undefined;
 
   const filled = fillHoles(whole, bw, bh);
-  let x0 = bw, y0 = bh, x1 = -1, y1 = -1;
-  for (let i = 0; i < filled.length; i++) {
-    if (!filled[i]) continue;
-    const x = i % bw, y = (i / bw) | 0;
-    if (x < x0) x0 = x;
-    if (x > x1) x1 = x;
-    if (y < y0) y0 = y;
-    if (y > y1) y1 = y;
-  }
-  const w = x1 - x0 + 1, h = y1 - y0 + 1;
+  const set: number[] = [];
+  for (let i = 0; i < filled.length; i++) if (filled[i]) set.push(i);
+  const { x0, y0, x1, y1 } = componentOf(set, bw, bh);
+  const w = x1 - x0, h = y1 - y0;
   const mask = new Uint8Array(w * h);
   for (let y = 0; y < h; y++) mask.set(filled.subarray((y0 + y) * bw + x0, (y0 + y) * bw + x0 + w), y * w);
   return { rect: { x: bx0 + x0, y: by0 + y0, width: w, height: h }, mask };
 }
 
-/** The box `reach` around the region (clipped to the frame), its luma, the region in it, and its ring's level and flat pixels; undefined when the ring is not flat. */
+/** The box `reach` around the region (clipped to the frame), its luma (`at`), the region in it, and its ring's level and flat pixels; undefined when the ring is not flat. */
 function searchBox(region: MaskedRect, luma: Uint8Array, width: number, height: number, reach: number, p: PlateParams) {
   const { rect } = region;
   // The search box: the region's box grown by the reach, clipped to the frame.
@@ -147,7 +139,7 @@ function searchBox(region: MaskedRect, luma: Uint8Array, width: number, height: 
   const flat = (i: number) => Math.abs(at(i) - level) <= p.tolerance;
   const seeds = ring.filter(flat);
   if (seeds.length < p.minRingShare * ring.length) return undefined;
-  return { bx0, by0, bw, bh, own, far, seeds, level, box };
+  return { bx0, by0, bw, bh, own, far, seeds, level, at, flat };
 }
 
 function median(values: number[]): number {
