@@ -228,8 +228,7 @@ export class AutoFilter implements Filter {
     });
     // The statistics' regions come first where both found a logo: they are followed as they move
     // and carry the de-blend. A look-alike over a caption is the caption's.
-    const overlaps = (a: Region, b: Region) => b.state === 'active' && insideShare(a.rect, b.rect) > 0;
-    const looks = (this.logoNet?.regions() ?? []).filter((n) => !inTicker(n) && !this.logos.regions.some((l) => overlaps(n, l)) && !this.overCaptions.has(n.id) && !captions.some((c) => overlaps(n, c)));
+    const looks = (this.logoNet?.regions() ?? []).filter((n) => !inTicker(n) && !this.logos.regions.some((l) => overlapsActive(n, l)) && !this.overCaptions.has(n.id) && !captions.some((c) => overlapsActive(n, c)));
     const found = [...logos, ...looks, ...tickers, ...captions];
     return found.map((r) => ({ ...r, enabled: !this.disabled.has(r.id) && !this.excluded(r) }));
   }
@@ -380,7 +379,7 @@ export class AutoFilter implements Filter {
   /** Remembers which of the logo net's regions lie over a caption now; forgets those the net no longer has. */
   private noteOverCaptions(): void {
     const looks = this.logoNet?.regions() ?? [];
-    for (const n of looks) if (this.captions.some((c) => c.state === 'active' && insideShare(n.rect, c.rect) > 0)) this.overCaptions.add(n.id);
+    for (const n of looks) if (this.captions.some((c) => overlapsActive(n, c))) this.overCaptions.add(n.id);
     for (const id of this.overCaptions) if (!looks.some((n) => n.id === id)) this.overCaptions.delete(id);
   }
 
@@ -630,6 +629,11 @@ const SLOPE_EVERY = 4;
 /** `r` grown by `by` pixels above and below. */
 function grownRect(r: Rect, by: number): Rect {
   return { x: r.x, y: r.y - by, width: r.width, height: r.height + 2 * by };
+}
+
+/** True when `a` touches `b` and `b` is active. */
+function overlapsActive(a: Region, b: Region): boolean {
+  return b.state === 'active' && insideShare(a.rect, b.rect) > 0;
 }
 
 /** Share of `a`'s area that lies inside `b`. */
