@@ -144,6 +144,14 @@ describe('a component the net is less sure of', () => {
     return states;
   };
   const n = DEFAULT_LOGO_NET_PARAMS.confirmRuns + 3;
+  /** The bar graphic at (gx, gy) on a flat dark plate 6 px around it, over a still texture. */
+  const platedAt = (seq: number, gx: number, gy: number) => {
+    const frame = picture(seq, 0, 0, gx, gy);
+    for (let y = gy - 6; y < gy + GH + 6; y++) {
+      for (let x = gx - 6; x < gx + GW + 6; x++) if (x < gx || x >= gx + GW || y < gy || y >= gy + GH) frame.data[y * W + x] = 30;
+    }
+    return frame;
+  };
 
   it('is removed once it stood still while the camera panned', async () => {
     const det = new LogoNetDetector(runner(() => [GX, GY]));
@@ -155,21 +163,42 @@ describe('a component the net is less sure of', () => {
 
   it('is removed in a still shot when it sits on a plate, and not without one', async () => {
     // The same graphic on a flat dark plate (6 px around it): the plate is the evidence.
-    const plated = (seq: number) => {
-      const frame = picture(seq, 0, 0, GX, GY);
-      for (let y = GY - 6; y < GY + GH + 6; y++) {
-        for (let x = GX - 6; x < GX + GW + 6; x++) if (x < GX || x >= GX + GW || y < GY || y >= GY + GH) frame.data[y * W + x] = 30;
-      }
-      return frame;
-    };
     const det = new LogoNetDetector(runner(() => [GX, GY]));
-    const states = await runs(det, n, plated);
+    const states = await runs(det, n, (seq) => platedAt(seq, GX, GY));
     expect(states.at(-1)).toBe('active');
     // Its region is the plate (28 x 22 pixels), give or take the 2 pixels of scene at the plate's level that join it.
     const r = det.regions()[0]!.rect;
     for (const [got, want] of [[r.x, GX - 6], [r.y, GY - 6], [r.x + r.width, GX + GW + 6], [r.y + r.height, GY + GH + 6]] as const) expect(Math.abs(got - want)).toBeLessThanOrEqual(2);
     const bare = await runs(new LogoNetDetector(runner(() => [GX, GY])), n, (run) => picture(run, 0, 0, GX, GY));
     expect(bare.every((s) => s === '')).toBe(true);
+  });
+
+  it('takes no plate under a caption: a boxed caption\'s box is as flat as a plate', async () => {
+    const caption = [{ x: GX - 10, y: GY - 8, width: GW + 20, height: GH + 16 }];
+    const det = new LogoNetDetector(runner(() => [GX, GY]));
+    for (let run = 0; run < n; run++) {
+      for (let k = 0; k < DEFAULT_LOGO_NET_PARAMS.every; k++) await det.observe({ ...platedAt(run, GX, GY), seq: run * DEFAULT_LOGO_NET_PARAMS.every + k }, caption);
+      // Doubtful, in a still shot, and the plate is not looked for: nothing speaks for it.
+      expect(det.regions()).toEqual([]);
+    }
+    // A sure one is kept, as the net drew it: not grown by the box.
+    const sure = new LogoNetDetector(runner(() => [GX, GY], 0.9));
+    for (let k = 0; k < n * DEFAULT_LOGO_NET_PARAMS.every; k++) await sure.observe({ ...platedAt(0, GX, GY), seq: k }, caption);
+    expect(sure.regions()[0]!.rect).toEqual({ x: GX, y: GY, width: GW, height: GH });
+  });
+
+  it('looks for its plate again every few runs, not on every run', async () => {
+    // The plate goes from the picture after the first run: the plate found then stands for the
+    // runs up to the next search, which finds the graphic bare.
+    const det = new LogoNetDetector(runner(() => [GX, GY], 0.9));
+    const widths: number[] = [];
+    for (let run = 0; run < 6; run++) {
+      const frame = run === 0 ? platedAt(run, GX, GY) : picture(run, 0, 0, GX, GY);
+      for (let k = 0; k < DEFAULT_LOGO_NET_PARAMS.every; k++) await det.observe({ ...frame, seq: run * DEFAULT_LOGO_NET_PARAMS.every + k });
+      widths.push(det.regions()[0]!.rect.width);
+    }
+    expect(widths[0]).toBeGreaterThanOrEqual(GW + 10);
+    expect(widths).toEqual([widths[0], widths[0], widths[0], widths[0], GW, GW]);
   });
 
   it('stays removed when its mask takes in scene at the rim, as long as it stands still while the camera pans', async () => {

@@ -285,7 +285,8 @@ export class AutoFilter implements Filter {
     const logoLook = earlyLogos ?? (look ? this.detector.observe(frame) : undefined);
     this.startEarlyLogos(ctx);
     const captions = early ?? (look ? this.subtitles?.observe(frame) : undefined);
-    const logoNetLook = look ? this.logoNet?.observe(frame) : undefined;
+    // The captions known so far (last frame's): what the net finds over them is theirs (see noteOverCaptions).
+    const logoNetLook = look ? this.logoNet?.observe(frame, this.captions.filter((c) => c.state === 'active').map((c) => c.rect)) : undefined;
     this.ticker?.observe(frame);
     if (captions) {
       await captions;

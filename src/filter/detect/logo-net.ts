@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { VideoFrame } from '../../core/frame.js';
+import type { Rect, VideoFrame } from '../../core/frame.js';
 import { PROJECT_ROOT } from '../../core/paths.js';
 import type { Region, RegionState } from '../filter.js';
 import { downscaleChroma, downscaleLuma, workingScale } from './downscale.js';
@@ -111,15 +111,20 @@ interface Track {
   anchored: boolean;
   /** The region grown by the flat plate it sits on (full resolution), as last seen; see plate.ts. */
   plate?: MaskedRect | undefined;
+  /** When the plate was last looked for (run), and for which region box (full resolution). */
+  plateRun?: number;
+  plateFor?: Rect;
 }
 
 /** A component of one run, before it is matched to a track. */
-type Found = Omit<Track, 'id' | 'hits' | 'misses' | 'anchored' | 'plate'>;
+type Found = Omit<Track, 'id' | 'hits' | 'misses' | 'anchored' | 'plate' | 'plateRun' | 'plateFor'>;
 
 export class LogoNetDetector {
   private tracks: Track[] = [];
   private current: Region[] = [];
   private frames = 0;
+  /** Runs of the net so far (frames it looked at). */
+  private runs = 0;
   private nextId = 1;
   private size: { width: number; height: number; scale: number; w: number; h: number; cols: number; rows: number } | undefined;
   private planes: [Float32Array, Float32Array, Float32Array] = [new Float32Array(0), new Float32Array(0), new Float32Array(0)];
@@ -147,8 +152,11 @@ export class LogoNetDetector {
    * Counts the frame and, on one in `every`, reads it and hands it to the net's worker before
    * returning the promise (no await in between): the caller's own work overlaps the inference.
    * One run at a time: the caller awaits it before the next frame (the planes are reused).
+   * `captions`: boxes of the captions on screen (full resolution). What the net finds over one is
+   * the caption's (the auto filter leaves it out), so no plate is looked for under it: a boxed
+   * caption's box is as flat as a plate, and flooding it at full resolution took up to 80 ms a run.
    */
-  observe(frame: VideoFrame): Promise<void> {
+  observe(frame: VideoFrame, captions: readonly Rect[] = []): Promise<void> {
     const due = this.due();
     this.frames++;
     if (!due) return Promise.resolve();
@@ -175,11 +183,12 @@ export class LogoNetDetector {
       const unsure = (f: Found) => f.confidence < this.params.minConfidence;
       // A doubtful blob that moved with the scene is left out, but does not undo a region as a sure one does.
       // What else speaks for a doubtful component: it stood still while the scene moved, or it sits on a plate.
-      const evidence = (f: Found) => this.staysPut(f, y, g.w, g.h) || withPlate(fullResolution(f, g.scale, frame.width, frame.height), frame.data, frame.width, frame.height) !== undefined;
+      const evidence = (f: Found, track: Track | undefined) => this.staysPut(f, y, g.w, g.h) || this.plateOf(f, track, frame, g.scale, captions) !== undefined;
       this.update(found.filter((f) => !scene.includes(f)), scene.filter((f) => !unsure(f)), evidence);
+      this.runs++;
       this.earlierLumas.push(Float32Array.from(y));
       if (this.earlierLumas.length > Math.max(1, this.params.anchorRuns)) this.earlierLumas.shift();
-      this.current = this.tracks.map((t) => this.regionOf(t, frame, g.scale));
+      this.current = this.tracks.map((t) => this.regionOf(t, frame, g.scale, captions));
     });
   }
 
@@ -192,10 +201,30 @@ export class LogoNetDetector {
   }
 
   /** The track as a region, with its plate: looked for in this picture when the net saw it now, else as it was when last seen. */
-  private regionOf(t: Track, frame: VideoFrame, scale: number): Region {
+  private regionOf(t: Track, frame: VideoFrame, scale: number, captions: readonly Rect[]): Region {
     const region = toRegion(t, scale, frame.width, frame.height, this.params);
-    if (t.misses === 0) t.plate = withPlate({ rect: region.rect, mask: region.mask! }, frame.data, frame.width, frame.height);
+    if (t.misses === 0) t.plate = this.plateOf({ rect: region.rect, mask: region.mask! }, t, frame, scale, captions);
     return t.plate ? { ...region, rect: t.plate.rect, mask: t.plate.mask } : region;
+  }
+
+  /**
+   * The plate under a component (a track's region, or a new one matched to `track`). A track's
+   * plate is looked for again every PLATE_EVERY_RUNS runs or when its box changed: in between
+   * the last answer stands, moved as far as the box moved. A plate is part of a logo and does
+   * not change; the search does not come cheap (a box up to three times the region's size, at
+   * full resolution, flooded and opened).
+   */
+  private plateOf(c: Found | MaskedRect, track: Track | undefined, frame: VideoFrame, scale: number, captions: readonly Rect[]): MaskedRect | undefined {
+    const at = 'rect' in c ? c : fullResolution(c, scale, frame.width, frame.height);
+    if (captions.some((r) => rectsTouch(r, at.rect))) return undefined;
+    const last = track?.plateFor;
+    if (track && last && track.plateRun !== undefined && this.runs - track.plateRun < PLATE_EVERY_RUNS && sameBox(last, at.rect)) {
+      const plate = track.plate;
+      return plate && { rect: { ...plate.rect, x: plate.rect.x + at.rect.x - last.x, y: plate.rect.y + at.rect.y - last.y }, mask: plate.mask };
+    }
+    const plate = withPlate(at, frame.data, frame.width, frame.height);
+    if (track && 'rect' in c) Object.assign(track, { plateRun: this.runs, plateFor: at.rect });
+    return plate;
   }
 
   private geometry(width: number, height: number): NonNullable<LogoNetDetector['size']> {
@@ -259,7 +288,7 @@ export class LogoNetDetector {
   }
 
   /** Matches this run's components to the regions of earlier runs by place. */
-  private update(found: Found[], scene: readonly Box[], evidence: (f: Found) => boolean): void {
+  private update(found: Found[], scene: readonly Box[], evidence: (f: Found, track: Track | undefined) => boolean): void {
     const matched = new Set<Track>();
     for (const f of found) {
       let best: Track | undefined, bestOverlap = this.params.minOverlap;
@@ -269,7 +298,7 @@ export class LogoNetDetector {
       }
       // Below the usual floor a component counts only with other evidence for it (asked only then).
       const unsure = f.confidence < this.params.minConfidence;
-      const anchoredNow = unsure && !best?.anchored && evidence(f);
+      const anchoredNow = unsure && !best?.anchored && evidence(f, best);
       if (unsure && !anchoredNow && !best?.anchored) continue;
       if (best) {
         Object.assign(best, f, { hits: best.hits + 1, misses: 0, anchored: best.anchored || anchoredNow });
@@ -405,6 +434,20 @@ function fullResolution(c: Box & { mask: Uint8Array }, s: number, width: number,
 
 const MAX_FAILURES_IN_ROW = 3;
 
+/** Runs between two searches for a track's plate (see LogoNetDetector.plateOf): 24 frames, under a second at 30 fps. */
+const PLATE_EVERY_RUNS = 4;
+
+/** True when the boxes overlap or share an edge. */
+function rectsTouch(a: Rect, b: Rect): boolean {
+  return a.x <= b.x + b.width && b.x <= a.x + a.width && a.y <= b.y + b.height && b.y <= a.y + a.height;
+}
+
+/** The same box give or take its outline's jitter from run to run (a working pixel is a few full-resolution ones): same size within a tenth. */
+function sameBox(a: Rect, b: Rect): boolean {
+  const near = (u: number, v: number) => Math.abs(u - v) <= Math.max(4, 0.1 * Math.max(u, v));
+  return near(a.width, b.width) && near(a.height, b.height);
+}
+
 /**
  * The logo net for the auto filter, failing open: a model that does not load or keeps failing is
  * dropped with its reason, and the statistics go on finding logos alone.
@@ -424,10 +467,10 @@ export class LogoNetFinder {
     return this.reason;
   }
 
-  /** Hands the frame to the net when it is one the net looks at; resolves once its regions are in. */
-  observe(frame: VideoFrame): Promise<void> {
+  /** Hands the frame to the net when it is one the net looks at; resolves once its regions are in. `captions`: see LogoNetDetector.observe. */
+  observe(frame: VideoFrame, captions: readonly Rect[] = []): Promise<void> {
     if (this.reason) return Promise.resolve();
-    if (this.loaded) return this.run(this.loaded, frame);
+    if (this.loaded) return this.run(this.loaded, frame, captions);
     this.net ??= LogoNetDetector.open(this.model ?? DEFAULT_LOGO_MODEL, this.params).then(
       (net) => (this.loaded = net),
       (err: unknown) => {
@@ -435,12 +478,12 @@ export class LogoNetFinder {
         return undefined;
       },
     );
-    return this.net.then((net) => (net ? this.run(net, frame) : undefined));
+    return this.net.then((net) => (net ? this.run(net, frame, captions) : undefined));
   }
 
-  private async run(net: LogoNetDetector, frame: VideoFrame): Promise<void> {
+  private async run(net: LogoNetDetector, frame: VideoFrame, captions: readonly Rect[]): Promise<void> {
     try {
-      await net.observe(frame);
+      await net.observe(frame, captions);
       this.current = net.regions();
       this.failuresInRow = 0;
     } catch (err) {
