@@ -61,8 +61,13 @@ async function measure(label: string, filter: AutoFilter, queued = false, behind
 
 const opts = new Command()
   .option('--behind', 'only the cost of a frame while the stage is behind, against the same filter on time')
+  .option('--live', 'only the live default with the next frame queued (one filter, for a CPU profile)')
   .parse()
-  .opts<{ behind?: boolean }>();
+  .opts<{ behind?: boolean; live?: boolean }>();
+if (opts.live) {
+  await measure('live default, next frame queued', new AutoFilter({ temporal: true }), true);
+  process.exit(0);
+}
 if (opts.behind) {
   // The stage tells the filter it is behind while frames wait: what a frame then costs, against the same filter on time.
   const onTime = await measure('live default, next frame queued', new AutoFilter({ temporal: true }), true);

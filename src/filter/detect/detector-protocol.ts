@@ -8,7 +8,7 @@ export interface DetectorInit {
 }
 
 export type DetectorRequest =
-  | { readonly type: 'observe'; readonly seq: number; readonly width: number; readonly height: number; readonly ptsMs: number; readonly data: Uint8Array }
+  | { readonly type: 'observe'; readonly seq: number; readonly width: number; readonly height: number; readonly ptsMs: number; readonly data: Uint8Array | undefined }
   | { readonly type: 'exclusions'; readonly rects: readonly Rect[] }
   | { readonly type: 'close' };
 

@@ -49,9 +49,13 @@ export class DetectorThread {
   private closed = false;
   private latest: LogoSnapshot = { regions: [], learning: true };
   private readonly exited: Promise<void>;
+  /** Frames posted, counted as the detector counts them: it reads the pixels of one in `sampleEvery` only. */
+  private frames = 0;
+  private readonly sampleEvery: number;
 
   constructor(opts: Partial<StaticDetectorOptions> = {}) {
     const init: DetectorInit = { options: detectorOptions(opts) };
+    this.sampleEvery = init.options.sampleEvery ?? DEFAULT_STATIC_DETECTOR.sampleEvery;
     this.worker = new Worker(workerPath(), { workerData: init });
     // A parked detector (a stream waiting for its publisher to come back) must not keep the process alive.
     this.worker.unref();
@@ -79,16 +83,19 @@ export class DetectorThread {
     return this.failure !== undefined;
   }
 
-  /** Posts a copy of the frame; resolves with the regions after it, once the frames posted before it are done. */
+  /**
+   * Posts the frame (a copy of its pixels when the detector samples it; the others only count);
+   * resolves with the regions after it, once the frames posted before it are done.
+   */
   observe(frame: VideoFrame): Promise<LogoSnapshot> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.closed) return Promise.reject(new Error('detector is closed'));
     // A copy: the frame's bytes stay with the pipeline (the fill reads them, egress encodes them).
-    const data = new Uint8Array(frame.data.length);
-    data.set(frame.data);
+    // Only for the frames the statistics sample: a 720p frame is 1.4 MB to copy and move across.
+    const data = this.frames++ % this.sampleEvery === 0 ? new Uint8Array(frame.data) : undefined;
     return new Promise((resolve, reject) => {
       this.pending.push({ seq: frame.seq, resolve, reject });
-      this.post({ type: 'observe', seq: frame.seq, width: frame.width, height: frame.height, ptsMs: frame.ptsMs, data }, [data.buffer]);
+      this.post({ type: 'observe', seq: frame.seq, width: frame.width, height: frame.height, ptsMs: frame.ptsMs, data }, data ? [data.buffer] : []);
     });
   }
 

@@ -10,6 +10,7 @@ import { StaticOverlayDetector } from './static-detector.js';
 const port = parentPort!;
 const detector = new StaticOverlayDetector((workerData as DetectorInit).options);
 const post = (msg: DetectorReply): void => port.postMessage(msg);
+const NO_PIXELS = Buffer.alloc(0);
 
 port.on('message', (req: DetectorRequest) => {
   if (req.type === 'close') {
@@ -21,7 +22,9 @@ port.on('message', (req: DetectorRequest) => {
     return;
   }
   try {
-    detector.observe({ seq: req.seq, ptsMs: req.ptsMs, width: req.width, height: req.height, data: Buffer.from(req.data.buffer, req.data.byteOffset, req.data.byteLength), arrivedAt: 0 });
+    // Frames the detector does not sample come without pixels (DetectorThread.observe): it only counts them.
+    const data = req.data ? Buffer.from(req.data.buffer, req.data.byteOffset, req.data.byteLength) : NO_PIXELS;
+    detector.observe({ seq: req.seq, ptsMs: req.ptsMs, width: req.width, height: req.height, data, arrivedAt: 0 });
     post({ type: 'observed', seq: req.seq, regions: detector.regions(), learning: detector.learning });
   } catch (err) {
     post({ type: 'error', seq: req.seq, message: (err as Error).message });

@@ -152,8 +152,10 @@ export class MotionEvidence {
     const { still, warped, stillCount, warpedCount } = this;
     const { sourceStill, sourceEnergy, sourceMaxScore, sourceNoise2 } = this.params;
     const u0 = cNow?.[0]!.data, v0 = cNow?.[1]!.data;
-    const uBefore = cBefore?.[0], vBefore = cBefore?.[1];
+    const uBefore = cBefore?.[0]!.data, vBefore = cBefore?.[1]!.data;
     const { a: ia, b: ib, tx: itx, ty: ity } = inv;
+    const srcData = src.data, sw1 = src.width - 1, sh1 = src.height - 1, sw = src.width;
+    const guardNoise2 = sourceNoise2;
     for (let py = 0; py < h; py++) {
       for (let px = 0; px < w; px++) {
         const p = py * w + px;
@@ -162,7 +164,7 @@ export class MotionEvidence {
         const ds = val - before[p]!;
         let ds2 = ds * ds;
         if (u0 && v0 && uBefore && vBefore) {
-          const du = u0[p]! - uBefore.data[p]!, dv = v0[p]! - vBefore.data[p]!;
+          const du = u0[p]! - uBefore[p]!, dv = v0[p]! - vBefore[p]!;
           ds2 += cw * (du * du + dv * dv);
         }
         const ns = Math.min(stillCount[p]! + 1, memory);
@@ -170,8 +172,13 @@ export class MotionEvidence {
         still[p] = still[p]! + (ds2 - still[p]!) / ns;
         const u = px - cx, v = py - cy;
         const sx = ia * u - ib * v + itx + cx, sy = ib * u + ia * v + ity + cy;
-        const wv = sampleBilinear(src, sx, sy);
         // Pixels the camera brought in from outside the frame have no prediction.
+        if (!(sx >= 0 && sy >= 0 && sx <= sw1 && sy <= sh1)) continue;
+        // sampleBilinear inline, its weights shared by the three planes (the same size).
+        const x0 = Math.min(Math.floor(sx), sw1 - 1), y0 = Math.min(Math.floor(sy), sh1 - 1);
+        const fx = sx - x0, fy = sy - y0;
+        const i00 = y0 * sw + x0;
+        const wv = bilinearAt(srcData, i00, sw, fx, fy);
         if (Number.isNaN(wv)) continue;
         // Scene just uncovered by an overlay is predicted from the overlay itself, which would
         // give every logo a halo on the side the scene comes from: a source that did not change
@@ -182,12 +189,12 @@ export class MotionEvidence {
         const s = Math.round(sy) * w + Math.round(sx);
         if (guardSources) {
           if (Math.abs(y[s]! - before[s]!) <= sourceStill) continue;
-          if (warped[s]! >= sourceEnergy && this.staticScore(s, sourceNoise2) >= sourceMaxScore) continue;
+          if (warped[s]! >= sourceEnergy && warped[s]! / (still[s]! + warped[s]! + guardNoise2) >= sourceMaxScore) continue;
         }
         const dw = val - wv;
         let dw2 = dw * dw;
         if (u0 && v0 && uBefore && vBefore) {
-          const du = u0[p]! - sampleBilinear(uBefore, sx, sy), dv = v0[p]! - sampleBilinear(vBefore, sx, sy);
+          const du = u0[p]! - bilinearAt(uBefore, i00, sw, fx, fy), dv = v0[p]! - bilinearAt(vBefore, i00, sw, fx, fy);
           dw2 += cw * (du * du + dv * dv);
         }
         const nw = Math.min(warpedCount[p]! + 1, memory);
@@ -257,4 +264,11 @@ export class MotionEvidence {
     this.guess = IDENTITY;
     this.last = undefined;
   }
+}
+
+/** sampleBilinear's arithmetic at a cell found once (top-left `i`, row length `w`, fractions fx, fy) for several planes of one size. */
+function bilinearAt(d: Float32Array, i: number, w: number, fx: number, fy: number): number {
+  const top = d[i]! + fx * (d[i + 1]! - d[i]!);
+  const bottom = d[i + w]! + fx * (d[i + w + 1]! - d[i + w]!);
+  return top + fy * (bottom - top);
 }
