@@ -22,6 +22,12 @@ const ENCODER_BEHIND_IN_FLIGHT = 3;
 const MAX_ENCODER_IN_FLIGHT = 8;
 /** x264 takes a moment to start; frames meanwhile wait instead of being dropped (about 1 s). */
 const MAX_ENCODER_IN_FLIGHT_AT_START = 30;
+/**
+ * The start-up allowance ends this long after the encoder's first packet even if it never worked
+ * off its start-up queue: on a machine short of CPU it may never, and the allowance then held a
+ * second of latency for good (bench:latency at 720p on 2 cores: encode p50 1.1 s).
+ */
+const ENCODER_START_GRACE_MS = 2000;
 /** The wait for encoder room is bounded: an encoder that takes nothing for this long gets frames dropped at its door. */
 const ENCODER_ROOM_WAIT_MS = 1000;
 /** Arrival times remembered per pts, for latency: ~10 s at 30 fps. */
@@ -120,8 +126,10 @@ export class StreamPipeline {
   private skippingToKeyframe = false;
   private droppedCompressed = 0;
   private droppedAtEncoder = 0;
-  /** The current encoder has once had fewer than MAX_ENCODER_IN_FLIGHT frames in flight since its first packet. */
+  /** The current encoder has once had fewer than MAX_ENCODER_IN_FLIGHT frames in flight since its first packet, or had its first packet ENCODER_START_GRACE_MS ago. */
   private encoderCaughtUp = false;
+  /** When the current encoder was first seen started (its first packet). */
+  private encoderStartedAt: number | undefined;
   /** The filter stage waiting for the encoder to take its next frame (every frame past the limit, the end-of-stream drain included). */
   private encoderRoomWaiters: Array<() => void> = [];
   private framesEncoded = 0;
@@ -312,7 +320,8 @@ export class StreamPipeline {
     // The start-up allowance lasts until x264 has worked off what queued while it started: its first
     // packet comes with a dozen frames still in flight, and cutting to the steady limit right then
     // would drop frames that are only waiting out the start.
-    if (enc.started && enc.inFlight < MAX_ENCODER_IN_FLIGHT) this.encoderCaughtUp = true;
+    if (enc.started) this.encoderStartedAt ??= performance.now();
+    if (enc.started && (enc.inFlight < MAX_ENCODER_IN_FLIGHT || performance.now() - this.encoderStartedAt! >= ENCODER_START_GRACE_MS)) this.encoderCaughtUp = true;
     return this.encoderCaughtUp ? MAX_ENCODER_IN_FLIGHT : MAX_ENCODER_IN_FLIGHT_AT_START;
   }
 
@@ -353,6 +362,7 @@ export class StreamPipeline {
     this.width = width;
     this.height = height;
     this.encoderCaughtUp = false;
+    this.encoderStartedAt = undefined;
     const cfg = this.opts.config.encoder;
     const hint = this.opts.fpsHint();
     const fps = hint && hint > 0 && hint <= 240 ? hint : cfg.defaultFps;
