@@ -19,6 +19,7 @@
  * and replays it, so no x264 of the bench's own competes with the server while it is measured.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { InvalidArgumentError, Option } from 'commander';
 import { defaultsWith } from '../src/config/load.js';
@@ -28,6 +29,7 @@ import { demoGeometry } from '../src/demo/source.js';
 import { ClearcastServer } from '../src/server.js';
 import { freePort } from '../src/core/net.js';
 import type { StreamPipeline, StreamStats } from '../src/stream/pipeline.js';
+import { cpuSnapshot, cpuSplit, type CpuSnapshot, type CpuSplit } from './cpu-split.js';
 import { overlayScene, type LatencyScene } from './latency-scene.js';
 import { BARCODE_AREA, barcodePublisher, barcodeReceiver, latencyBenchCommand, percentile, preencodeBarcode, preencodedPublisher, r1, sendPaced, type PacedRun } from './barcode.js';
 
@@ -50,6 +52,17 @@ interface ModeResult {
   fpsOut: number;
   /** Model counters at the end of the run ("-model" modes). */
   model?: StreamStats['model'];
+  /** CPU (% of one core) from the end of the warm-up to half a second before the last frame is sent (Linux only). */
+  cpu?: CpuSplit;
+}
+
+/** Which of this process's children a command line is. */
+function childRole(cmdline: string): string {
+  if (cmdline.includes('crop=')) return 'receivers (bench)';
+  // The bench's publisher (live or replayed) is the one child that sends to an RTMP URL.
+  if (cmdline.includes('rtmp://')) return 'publisher (bench)';
+  if (cmdline.includes('libx264')) return 'encoder';
+  return 'decoder';
 }
 
 const MODES = ['passthrough', 'manual', 'auto'] as const;
@@ -101,6 +114,10 @@ async function runMode(mode: Mode, o: { seconds: number; width: number; height: 
   const clean = new Map<number, number>();
   const rx = [barcodeReceiver(server.urls.publish(key), o.width, o.height, original), barcodeReceiver(server.urls.cleanRtmp(key), o.width, o.height, clean)];
   await new Promise((r) => setTimeout(r, 500));
+  // CPU is read between the warm-up's end and just before the last frame is sent: the pipeline's
+  // decoder and encoder are still running then (they end with the stream).
+  let cpuFrom: CpuSnapshot | undefined, cpuTo: CpuSnapshot | undefined;
+  const cpuTimers = [setTimeout(() => (cpuFrom = cpuSnapshot()), WARMUP_S * 1000), setTimeout(() => (cpuTo = cpuSnapshot()), (o.seconds - 0.5) * 1000)];
   let run: PacedRun;
   if (preencoded) {
     run = await replayPreencoded(server.urls.publish(key), preencoded, o, () => server.registry.get(key));
@@ -111,6 +128,7 @@ async function runMode(mode: Mode, o: { seconds: number; width: number; height: 
     await pub.waitExit();
   }
   const { sent, stats } = run;
+  for (const t of cpuTimers) clearTimeout(t);
   await new Promise((r) => setTimeout(r, 1500));
   for (const r of rx) await r.kill();
   await server.stop();
@@ -141,6 +159,7 @@ async function runMode(mode: Mode, o: { seconds: number; width: number; height: 
     degraded: stats?.degraded ?? NaN,
     fpsOut: stats?.fpsOut ?? NaN,
     ...(stats?.model ? { model: stats.model } : {}),
+    ...(cpuFrom && cpuTo ? { cpu: cpuSplit(cpuFrom, cpuTo, childRole) } : {}),
   };
 }
 
@@ -184,7 +203,13 @@ async function main(): Promise<void> {
   const modelTable = modelRows.length
     ? ['', 'Inpainting model (counts over the whole run)', '', '| filter | provider | frames offered | fresh | late (reused) | skipped (busy, reused) | before load | inference p50 / p99 ms |', '| --- | --- | --- | --- | --- | --- | --- | --- |', ...modelRows].join('\n')
     : '';
-  process.stdout.write(`${table}\n${modelTable}\n`);
+  const cpuRows = results.filter((r) => r.cpu).map((r) => {
+    const c = r.cpu!;
+    const kids = Object.entries(c.children).sort().map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ');
+    return `- ${r.mode}: main thread ${c.mainThread.toFixed(0)}, other threads (workers, V8) ${c.otherThreads.toFixed(0)}, ${kids}; in all ${c.total.toFixed(0)}`;
+  });
+  const cpuTable = cpuRows.length ? ['', `CPU, % of one core (this machine has ${availableParallelism()}), from ${WARMUP_S} s to the end:`, '', ...cpuRows].join('\n') : '';
+  process.stdout.write(`${table}\n${modelTable}\n${cpuTable}\n`);
   mkdirSync(dirname(opts.json), { recursive: true });
   writeFileSync(opts.json, JSON.stringify({ date: new Date().toISOString(), ...opts, results }, null, 2));
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { preencodeBarcode, readBarcode } from '../bench/barcode.js';
 import { benchCases, findMedia } from '../bench/cases.js';
+import { cpuSnapshot, cpuSplit } from '../bench/cpu-split.js';
 import { ClipEvaluator } from '../bench/evaluate.js';
 import { METHOD_OUTPUT_ARGS, clampForDelogo, runsOf } from '../bench/ffmpeg-baselines.js';
 import { teleaInpaintPlane } from '../bench/inpaint-telea.js';
@@ -15,6 +16,29 @@ import { readVideo, synthesizeToDir } from '../src/synth/index.js';
 const MEDIA = join(import.meta.dirname, 'fixtures', 'media');
 const tmp = mkdtempSync(join(tmpdir(), 'clearcast-bench-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('CPU split', () => {
+  it('charges ticks to the main thread, the other threads and each child by role, as shares of a core', () => {
+    const main = process.pid;
+    const from = { at: 0, threads: new Map([[main, 100], [main + 1, 50]]), children: new Map([[9001, { ticks: 10, cmdline: 'ffmpeg -i pipe:0 libx264' }]]) };
+    // Two seconds later: main +150 ticks, a thread +20, a new thread 30, the encoder +40, a new child 8.
+    const to = {
+      at: 2000,
+      threads: new Map([[main, 250], [main + 1, 70], [main + 2, 30]]),
+      children: new Map([[9001, { ticks: 50, cmdline: 'ffmpeg -i pipe:0 libx264' }], [9002, { ticks: 8, cmdline: 'ffmpeg -i rtmp://x' }]]),
+    };
+    const split = cpuSplit(from, to, (c) => (c.includes('libx264') ? 'encoder' : 'other'));
+    expect(split.mainThread).toBeCloseTo(75, 5);
+    expect(split.otherThreads).toBeCloseTo(25, 5);
+    expect(split.children).toEqual({ encoder: 20, other: 4 });
+    expect(split.total).toBeCloseTo(124, 5);
+  });
+
+  it.runIf(process.platform === 'linux')('reads this process\'s own threads from /proc', () => {
+    const snap = cpuSnapshot();
+    expect(snap?.threads.has(process.pid)).toBe(true);
+  });
+});
 
 describe('Telea inpainting', () => {
   it('reproduces a flat picture and a linear ramp inside a hole', () => {
