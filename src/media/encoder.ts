@@ -36,8 +36,8 @@ export class LiveEncoder {
   private readonly proc: FfmpegProcess;
   private readonly pending: EncodedFrameMeta[] = [];
   private lastPts = 0;
-  /** True once x264 has produced its first frame. */
-  started = false;
+  /** When x264 produced its first frame (performance.now()); undefined until then. */
+  startedAt: number | undefined;
   readonly frameSize: number;
 
   constructor(private readonly opts: LiveEncoderOptions) {
@@ -62,6 +62,11 @@ export class LiveEncoder {
       const err = parser.parserData(chunk);
       if (err) this.proc.child.kill('SIGKILL');
     });
+  }
+
+  /** True once x264 has produced its first frame. */
+  get started(): boolean {
+    return this.startedAt !== undefined;
   }
 
   get process(): FfmpegProcess {
@@ -89,7 +94,7 @@ export class LiveEncoder {
     const data = Buffer.from(parsed.data.subarray(0, parsed.size));
     const packet: AVPacket = { ...parsed, data, size: data.length };
     if (packet.flags === 3 || packet.flags === 4) {
-      this.started = true;
+      this.startedAt ??= performance.now();
       const meta = this.pending.shift();
       const pts = meta?.ptsMs ?? this.lastPts;
       this.lastPts = pts;

@@ -128,8 +128,6 @@ export class StreamPipeline {
   private droppedAtEncoder = 0;
   /** The current encoder has once had fewer than MAX_ENCODER_IN_FLIGHT frames in flight since its first packet, or had its first packet ENCODER_START_GRACE_MS ago. */
   private encoderCaughtUp = false;
-  /** When the current encoder was first seen started (its first packet). */
-  private encoderStartedAt: number | undefined;
   /** The filter stage waiting for the encoder to take its next frame (every frame past the limit, the end-of-stream drain included). */
   private encoderRoomWaiters: Array<() => void> = [];
   private framesEncoded = 0;
@@ -320,8 +318,7 @@ export class StreamPipeline {
     // The start-up allowance lasts until x264 has worked off what queued while it started: its first
     // packet comes with a dozen frames still in flight, and cutting to the steady limit right then
     // would drop frames that are only waiting out the start.
-    if (enc.started) this.encoderStartedAt ??= performance.now();
-    if (enc.started && (enc.inFlight < MAX_ENCODER_IN_FLIGHT || performance.now() - this.encoderStartedAt! >= ENCODER_START_GRACE_MS)) this.encoderCaughtUp = true;
+    if (enc.startedAt !== undefined && (enc.inFlight < MAX_ENCODER_IN_FLIGHT || performance.now() - enc.startedAt >= ENCODER_START_GRACE_MS)) this.encoderCaughtUp = true;
     return this.encoderCaughtUp ? MAX_ENCODER_IN_FLIGHT : MAX_ENCODER_IN_FLIGHT_AT_START;
   }
 
@@ -362,7 +359,6 @@ export class StreamPipeline {
     this.width = width;
     this.height = height;
     this.encoderCaughtUp = false;
-    this.encoderStartedAt = undefined;
     const cfg = this.opts.config.encoder;
     const hint = this.opts.fpsHint();
     const fps = hint && hint > 0 && hint <= 240 ? hint : cfg.defaultFps;
