@@ -1,4 +1,4 @@
-import { composeSimilarity, estimateOnPyramids, DEFAULT_GLOBAL_MOTION, IDENTITY, invertSimilarity, maxDisplacement, pyramid, sampleBilinear, type Level, type MotionEstimate, type Similarity } from '../motion/global-motion.js';
+import { bilinearAt, composeSimilarity, estimateOnPyramids, DEFAULT_GLOBAL_MOTION, IDENTITY, invertSimilarity, maxDisplacement, pyramid, sampleBilinear, type Level, type MotionEstimate, type Similarity } from '../motion/global-motion.js';
 
 /**
  * Which motion explains each pixel's change: the camera's, or none.
@@ -155,7 +155,6 @@ export class MotionEvidence {
     const uBefore = cBefore?.[0]!.data, vBefore = cBefore?.[1]!.data;
     const { a: ia, b: ib, tx: itx, ty: ity } = inv;
     const srcData = src.data, sw1 = src.width - 1, sh1 = src.height - 1, sw = src.width;
-    const guardNoise2 = sourceNoise2;
     for (let py = 0; py < h; py++) {
       for (let px = 0; px < w; px++) {
         const p = py * w + px;
@@ -174,7 +173,7 @@ export class MotionEvidence {
         const sx = ia * u - ib * v + itx + cx, sy = ib * u + ia * v + ity + cy;
         // Pixels the camera brought in from outside the frame have no prediction.
         if (!(sx >= 0 && sy >= 0 && sx <= sw1 && sy <= sh1)) continue;
-        // sampleBilinear inline, its weights shared by the three planes (the same size).
+        // sampleBilinear's bounds test and cell here, shared by the three planes (the same size).
         const x0 = Math.min(Math.floor(sx), sw1 - 1), y0 = Math.min(Math.floor(sy), sh1 - 1);
         const fx = sx - x0, fy = sy - y0;
         const i00 = y0 * sw + x0;
@@ -189,7 +188,7 @@ export class MotionEvidence {
         const s = Math.round(sy) * w + Math.round(sx);
         if (guardSources) {
           if (Math.abs(y[s]! - before[s]!) <= sourceStill) continue;
-          if (warped[s]! >= sourceEnergy && warped[s]! / (still[s]! + warped[s]! + guardNoise2) >= sourceMaxScore) continue;
+          if (warped[s]! >= sourceEnergy && this.staticScore(s, sourceNoise2) >= sourceMaxScore) continue;
         }
         const dw = val - wv;
         let dw2 = dw * dw;
@@ -266,9 +265,3 @@ export class MotionEvidence {
   }
 }
 
-/** sampleBilinear's arithmetic at a cell found once (top-left `i`, row length `w`, fractions fx, fy) for several planes of one size. */
-function bilinearAt(d: Float32Array, i: number, w: number, fx: number, fy: number): number {
-  const top = d[i]! + fx * (d[i + 1]! - d[i]!);
-  const bottom = d[i + w]! + fx * (d[i + w + 1]! - d[i + w]!);
-  return top + fy * (bottom - top);
-}

@@ -76,10 +76,17 @@ export function sampleBilinear(img: Level, x: number, y: number): number {
   const { width: w, height: h, data } = img;
   if (!(x >= 0 && y >= 0 && x <= w - 1 && y <= h - 1)) return NaN;
   const x0 = Math.min(Math.floor(x), w - 2), y0 = Math.min(Math.floor(y), h - 2);
-  const fx = x - x0, fy = y - y0;
-  const i = y0 * w + x0;
-  const top = data[i]! + fx * (data[i + 1]! - data[i]!);
-  const bottom = data[i + w]! + fx * (data[i + w + 1]! - data[i + w]!);
+  return bilinearAt(data, y0 * w + x0, w, x - x0, y - y0);
+}
+
+/**
+ * sampleBilinear's arithmetic once the cell is known (top-left index `i`, row length `w`,
+ * fractions fx, fy): for loops that find the cell themselves, or sample several planes of one
+ * size at the same point.
+ */
+export function bilinearAt(d: Float32Array, i: number, w: number, fx: number, fy: number): number {
+  const top = d[i]! + fx * (d[i + 1]! - d[i]!);
+  const bottom = d[i + w]! + fx * (d[i + w + 1]! - d[i + w]!);
   return top + fy * (bottom - top);
 }
 
@@ -246,15 +253,11 @@ function refine(prev: Level, cur: Level, s: Samples, start: Similarity, p: Globa
     used = 0;
     for (let k = 0; k < n; k++) {
       const u = xs[k]! - cx, v = ys[k]! - cy;
-      // sampleBilinear, inline.
+      // sampleBilinear, its bounds test and cell here.
       const sx = a * u - b * v + tx + cx, sy = b * u + a * v + ty + cy;
       if (!(sx >= 0 && sy >= 0 && sx <= w - 1 && sy <= h - 1)) continue;
       const x0 = Math.min(Math.floor(sx), w - 2), y0 = Math.min(Math.floor(sy), h - 2);
-      const fx = sx - x0, fy = sy - y0;
-      const i = y0 * w + x0;
-      const top = cd[i]! + fx * (cd[i + 1]! - cd[i]!);
-      const bottom = cd[i + w]! + fx * (cd[i + w + 1]! - cd[i + w]!);
-      const val = top + fy * (bottom - top);
+      const val = bilinearAt(cd, y0 * w + x0, w, sx - x0, sy - y0);
       if (Number.isNaN(val)) continue;
       const e = val - vs[k]!;
       const ae = Math.abs(e);
