@@ -6,6 +6,13 @@ export function percentile(values: ArrayLike<number>, p: number): number {
   return sorted[rank]!;
 }
 
+/** The middle value (the upper of the two middle ones for an even count); NaN for no samples. */
+export function median(values: ArrayLike<number>): number {
+  if (values.length === 0) return NaN;
+  const sorted = Float64Array.from(values).sort();
+  return sorted[sorted.length >> 1]!;
+}
+
 /**
  * Keeps the most recent samples in a fixed ring so percentiles describe "now", not the whole
  * uptime, and memory stays constant however long a stream runs.

@@ -1,3 +1,4 @@
+import { median } from '../../core/stats.js';
 import type { Plane, PixelRect } from '../fill/index.js';
 import { composeZoom, IDENTITY_ZOOM, invertZoom, type Zoom } from '../temporal/zoom.js';
 
@@ -516,9 +517,4 @@ function addFit(f: Fit, x: number, y: number): void {
 function centred(f: Fit): Fit {
   const { m, sx, sy } = f;
   return { m, sx, sy, sxx: f.sxx - (sx * sx) / m, sxy: f.sxy - (sx * sy) / m, syy: f.syy - (sy * sy) / m };
-}
-
-function median(v: number[]): number {
-  const s = Float64Array.from(v).sort();
-  return s[s.length >> 1]!;
 }

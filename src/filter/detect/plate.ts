@@ -1,4 +1,5 @@
 import type { Rect } from '../../core/frame.js';
+import { median } from '../../core/stats.js';
 import { componentOf, dilate, erode, fillHoles, flood } from './mask-ops.js';
 
 /**
@@ -140,9 +141,4 @@ function searchBox(region: MaskedRect, luma: Uint8Array, width: number, height: 
   const seeds = ring.filter(flat);
   if (seeds.length < p.minRingShare * ring.length) return undefined;
   return { bx0, by0, bw, bh, own, far, seeds, level, at, flat };
-}
-
-function median(values: number[]): number {
-  values.sort((a, b) => a - b);
-  return values[values.length >> 1]!;
 }
