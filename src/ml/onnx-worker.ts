@@ -5,12 +5,15 @@
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
+import { nameThread } from '../core/thread-name.js';
 import type { NamedTensors, WorkerInit, WorkerReply, WorkerRequest } from './onnx-protocol.js';
 
 const init = workerData as WorkerInit;
+// Named after the model (cc-subtitle-seg, cc-logo-seg, cc-sttn-inpaint) for top -H and the bench's CPU split.
+nameThread(`cc-${basename(init.modelPath, '.onnx')}`);
 const port = parentPort!;
 const post = (msg: WorkerReply, transfer: ArrayBuffer[] = []): void => port.postMessage(msg, transfer);
 

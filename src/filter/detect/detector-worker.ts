@@ -5,8 +5,10 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { DetectorInit, DetectorReply, DetectorRequest } from './detector-protocol.js';
+import { nameThread } from '../../core/thread-name.js';
 import { StaticOverlayDetector } from './static-detector.js';
 
+nameThread('cc-logo-stats');
 const port = parentPort!;
 const detector = new StaticOverlayDetector((workerData as DetectorInit).options);
 const post = (msg: DetectorReply): void => port.postMessage(msg);
