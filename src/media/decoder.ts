@@ -1,6 +1,7 @@
 import type { VideoFrame } from '../core/frame.js';
 import { yuv420pLayout } from '../core/frame.js';
 import { FfmpegProcess } from './ffmpeg.js';
+import { SocketReader } from './socket-reader.js';
 
 /** ffmpeg's per-frame showinfo line: the only place rawvideo output tells us pts and size. */
 const SHOWINFO = /\bn:\s*(\d+)\s+pts:\s*(-?\d+)\s+pts_time:(-?[\d.e+-]+).*?\bs:(\d+)x(\d+)/;
@@ -14,6 +15,13 @@ export interface DecoderOptions {
   readonly onFrame: (frame: VideoFrame) => void;
   /** Wall-clock arrival of the compressed frame with this pts, when the caller tracks it. */
   readonly arrivalOf?: (ptsMs: number) => number | undefined;
+  /**
+   * Frames come out through a socket read by a worker thread (SocketReader), so the decoder
+   * never waits on a busy main thread: the live path. Not with pause() (offline): the thread
+   * reads whatever the decoder writes. CLEARCAST_DECODER_STDOUT=1 turns it off (stdout as before),
+   * for troubleshooting and for bench:latency comparisons.
+   */
+  readonly outputThread?: boolean;
 }
 
 interface FrameInfo {
@@ -39,8 +47,15 @@ export class FrameDecoder {
   private buffered = 0;
   private seq = 0;
   framesOut = 0;
+  private readonly output: SocketReader | undefined;
 
   constructor(private readonly opts: DecoderOptions) {
+    const onData = (chunk: Buffer) => {
+      this.chunks.push(chunk);
+      this.buffered += chunk.length;
+      this.drain();
+    };
+    this.output = opts.outputThread && process.env.CLEARCAST_DECODER_STDOUT !== '1' ? SocketReader.create(opts.name, onData) : undefined;
     const args = [
       '-loglevel', 'info', '-nostats',
       ...(opts.lowDelay ? LOW_DELAY_INPUT_FLAGS : []),
@@ -56,14 +71,10 @@ export class FrameDecoder {
       '-threads', '1',
       // Without it the last bytes of each frame wait in ffmpeg's 32 KiB output buffer for the next frame.
       '-flush_packets', '1',
-      '-f', 'rawvideo', 'pipe:1',
+      '-f', 'rawvideo', ...(this.output ? ['-listen', '1', this.output.url] : ['pipe:1']),
     ];
     this.proc = new FfmpegProcess({ name: opts.name, args, onStderrLine: (line) => this.onInfoLine(line) });
-    this.proc.child.stdout!.on('data', (chunk: Buffer) => {
-      this.chunks.push(chunk);
-      this.buffered += chunk.length;
-      this.drain();
-    });
+    if (!this.output) this.proc.child.stdout!.on('data', onData);
   }
 
   get process(): FfmpegProcess {
@@ -75,6 +86,8 @@ export class FrameDecoder {
     if (!m) return;
     // pts_time is in seconds whatever the stream's time base; ms is our common clock.
     this.infos.push({ ptsMs: Math.round(Number(m[3]) * 1000), width: Number(m[4]), height: Number(m[5]) });
+    // The output thread hands the next frame over whole, which drain() then takes without a copy.
+    this.output?.expect(yuv420pLayout(Number(m[4]), Number(m[5])).frameSize);
     this.drain();
   }
 
@@ -122,6 +135,7 @@ export class FrameDecoder {
 
   /** Offline use: stop reading frames while the consumer catches up (ffmpeg then blocks on its pipe). */
   pause(): void {
+    if (this.output) throw new Error(`${this.opts.name}: pause() needs the decoder's stdout (outputThread off)`);
     this.proc.child.stdout!.pause();
   }
 
@@ -144,10 +158,15 @@ export class FrameDecoder {
   /** Resolves when ffmpeg has exited and every complete frame has been emitted. */
   async finished(): Promise<void> {
     await this.proc.waitExit();
+    if (this.output) {
+      await this.output.drained();
+      await this.output.close();
+    }
     this.drain();
   }
 
-  kill(): Promise<void> {
-    return this.proc.kill();
+  async kill(): Promise<void> {
+    await this.proc.kill();
+    await this.output?.close();
   }
 }

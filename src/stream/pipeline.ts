@@ -165,6 +165,7 @@ export class StreamPipeline {
       lowDelay: true,
       onFrame: (frame) => this.onDecoded(frame),
       arrivalOf: (pts) => this.takeArrival(pts),
+      outputThread: true,
     });
     this.decoder.process.on('exit', (code, _signal, reason) => {
       if (this.state === 'starting' || this.state === 'running') this.fail(code === 0 ? 'decoder ended unexpectedly' : reason);

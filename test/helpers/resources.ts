@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { liveDetectorWorkers } from '../../src/filter/detect/detector-thread.js';
+import { liveSocketReaders } from '../../src/media/socket-reader.js';
 import { liveOnnxWorkers } from '../../src/ml/onnx-session.js';
 
 /**
@@ -101,7 +102,7 @@ export async function leftovers(baseline: HandleCounts, ports: readonly number[]
     const now = activeHandles();
     const handles: Partial<HandleCounts> = {};
     for (const t of COUNTED) if (now[t] > baseline[t]) handles[t] = now[t] - baseline[t];
-    const report: LeakReport = { children: childProcesses(), handles, connections: openConnections(ports), workers: liveOnnxWorkers() + liveDetectorWorkers() };
+    const report: LeakReport = { children: childProcesses(), handles, connections: openConnections(ports), workers: liveOnnxWorkers() + liveDetectorWorkers() + liveSocketReaders() };
     const clean = report.children.length === 0 && Object.keys(handles).length === 0 && report.connections === 0 && report.workers === 0;
     if (clean || Date.now() > until) return report;
     await new Promise((r) => setTimeout(r, 100));
