@@ -206,7 +206,8 @@ async function main(): Promise<void> {
   const cpuRows = results.filter((r) => r.cpu).map((r) => {
     const c = r.cpu!;
     const kids = Object.entries(c.children).sort().map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ');
-    return `- ${r.mode}: main thread ${c.mainThread.toFixed(0)}, other threads (workers, V8) ${c.otherThreads.toFixed(0)}, ${kids}; in all ${c.total.toFixed(0)}`;
+    const workers = Object.entries(c.workers).sort().map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ');
+    return `- ${r.mode}: main thread ${c.mainThread.toFixed(0)}, ${workers ? `workers (${workers}), ` : ''}other threads (V8, libuv) ${c.otherThreads.toFixed(0)}, ${kids}; in all ${c.total.toFixed(0)}`;
   });
   const cpuTable = cpuRows.length ? ['', `CPU, % of one core (this machine has ${availableParallelism()}), from ${WARMUP_S} s to the end:`, '', ...cpuRows].join('\n') : '';
   process.stdout.write(`${table}\n${modelTable}\n${cpuTable}\n`);

@@ -18,25 +18,29 @@ const tmp = mkdtempSync(join(tmpdir(), 'clearcast-bench-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('CPU split', () => {
-  it('charges ticks to the main thread, the other threads and each child by role, as shares of a core', () => {
+  it('charges ticks to the main thread, named workers, the other threads and each child by role, as shares of a core', () => {
     const main = process.pid;
-    const from = { at: 0, threads: new Map([[main, 100], [main + 1, 50]]), children: new Map([[9001, { ticks: 10, cmdline: 'ffmpeg -i pipe:0 libx264' }]]) };
-    // Two seconds later: main +150 ticks, a thread +20, a new thread 30, the encoder +40, a new child 8.
+    const t = (ticks: number, name = 'node') => ({ ticks, name });
+    const from = { at: 0, threads: new Map([[main, t(100)], [main + 1, t(50)], [main + 3, t(5, 'cc-logo-stats')]]), children: new Map([[9001, { ticks: 10, cmdline: 'ffmpeg -i pipe:0 libx264' }]]) };
+    // Two seconds later: main +150 ticks, a thread +20, a new thread 30, the logo statistics' worker
+    // +16 and a second one (another stream) 4, the encoder +40, a new child 8.
     const to = {
       at: 2000,
-      threads: new Map([[main, 250], [main + 1, 70], [main + 2, 30]]),
+      threads: new Map([[main, t(250)], [main + 1, t(70)], [main + 2, t(30)], [main + 3, t(21, 'cc-logo-stats')], [main + 4, t(4, 'cc-logo-stats')]]),
       children: new Map([[9001, { ticks: 50, cmdline: 'ffmpeg -i pipe:0 libx264' }], [9002, { ticks: 8, cmdline: 'ffmpeg -i rtmp://x' }]]),
     };
     const split = cpuSplit(from, to, (c) => (c.includes('libx264') ? 'encoder' : 'other'));
     expect(split.mainThread).toBeCloseTo(75, 5);
     expect(split.otherThreads).toBeCloseTo(25, 5);
+    expect(split.workers).toEqual({ 'cc-logo-stats': 10 });
     expect(split.children).toEqual({ encoder: 20, other: 4 });
-    expect(split.total).toBeCloseTo(124, 5);
+    expect(split.total).toBeCloseTo(134, 5);
   });
 
   it.runIf(process.platform === 'linux')('reads this process\'s own threads from /proc', () => {
     const snap = cpuSnapshot();
     expect(snap?.threads.has(process.pid)).toBe(true);
+    expect(snap?.threads.get(process.pid)?.name.length).toBeGreaterThan(0);
   });
 });
 
