@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The package root, found by walking up: the same code runs from src/ (tests) and dist/src/ (CLI). */
@@ -14,3 +14,13 @@ function findProjectRoot(): string {
 }
 
 export const PROJECT_ROOT = findProjectRoot();
+
+/**
+ * The compiled worker script `file` that sits beside the module at `moduleUrl` (its
+ * import.meta.url): there when running from dist/, else the build's copy of it (tests run src/
+ * through vitest, and a worker thread needs JavaScript).
+ */
+export function compiledWorker(moduleUrl: string, file: string): string {
+  const here = join(dirname(fileURLToPath(moduleUrl)), file);
+  return existsSync(here) ? here : join(PROJECT_ROOT, 'dist', relative(PROJECT_ROOT, dirname(here)), file);
+}

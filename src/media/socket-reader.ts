@@ -1,9 +1,8 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { PROJECT_ROOT } from '../core/paths.js';
+import { compiledWorker } from '../core/paths.js';
 
 /** Messages between SocketReader (main) and socket-reader-worker.ts. */
 export interface SocketReaderInit {
@@ -23,11 +22,6 @@ export function liveSocketReaders(): number {
   return liveWorkers;
 }
 
-function workerPath(): string {
-  const here = fileURLToPath(new URL('./socket-reader-worker.js', import.meta.url));
-  return existsSync(here) ? here : join(PROJECT_ROOT, 'dist', 'src', 'media', 'socket-reader-worker.js');
-}
-
 /**
  * An ffmpeg child's output read by a worker thread, through a UNIX socket the child listens on
  * (`-listen 1 unix:<path>`). The live decoder's raw frames are 1.4 MB at 720p: read from the child's
@@ -45,7 +39,7 @@ export class SocketReader {
 
   private constructor(readonly path: string, private readonly dir: string, name: string, onData: (chunk: Buffer) => void) {
     const init: SocketReaderInit = { path, name };
-    this.worker = new Worker(workerPath(), { workerData: init });
+    this.worker = new Worker(compiledWorker(import.meta.url, 'socket-reader-worker.js'), { workerData: init });
     this.worker.unref();
     liveWorkers++;
     this.exited = new Promise((resolve) => this.worker.once('exit', () => {

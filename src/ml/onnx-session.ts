@@ -1,9 +1,7 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../core/log.js';
-import { PROJECT_ROOT } from '../core/paths.js';
+import { compiledWorker } from '../core/paths.js';
 import { RecentSamples } from '../core/stats.js';
 import type { ExecutionProvider, NamedTensors, WorkerInit, WorkerReply, WorkerRequest } from './onnx-protocol.js';
 
@@ -46,12 +44,6 @@ export function liveOnnxWorkers(): number {
   return liveWorkers;
 }
 
-/** The compiled worker: next to this file when running from dist/, else the build's copy (tests run src/ through vitest). */
-function workerPath(): string {
-  const here = fileURLToPath(new URL('./onnx-worker.js', import.meta.url));
-  return existsSync(here) ? here : join(PROJECT_ROOT, 'dist', 'src', 'ml', 'onnx-worker.js');
-}
-
 /**
  * A generic ONNX model in a worker thread (onnxruntime-node): load, pick the execution provider
  * with a CPU fallback (one log line, counted in stats), run named float32 inputs with a bound on
@@ -83,7 +75,7 @@ export class OnnxWorkerSession {
   static open(opts: OnnxSessionOptions): Promise<OnnxWorkerSession> {
     if (!existsSync(opts.modelPath)) return Promise.reject(new Error(`model file not found: ${opts.modelPath}`));
     const init: WorkerInit = { modelPath: opts.modelPath, provider: opts.executionProvider, threads: opts.threads };
-    const worker = new Worker(workerPath(), { workerData: init });
+    const worker = new Worker(compiledWorker(import.meta.url, 'onnx-worker.js'), { workerData: init });
     liveWorkers++;
     worker.once('exit', () => liveWorkers--);
     return new Promise((resolve, reject) => {

@@ -1,9 +1,6 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Rect, VideoFrame } from '../../core/frame.js';
-import { PROJECT_ROOT } from '../../core/paths.js';
+import { compiledWorker } from '../../core/paths.js';
 import type { Region } from '../filter.js';
 import type { DetectorInit, DetectorReply, DetectorRequest } from './detector-protocol.js';
 import { DEFAULT_STATIC_DETECTOR, type StaticDetectorOptions } from './static-detector.js';
@@ -19,12 +16,6 @@ let liveWorkers = 0;
 /** Detector worker threads running now, all streams together (Node lists no handle for a worker; leak checks read this). */
 export function liveDetectorWorkers(): number {
   return liveWorkers;
-}
-
-/** The compiled worker: next to this file when running from dist/, else the build's copy (tests run src/ through vitest). */
-function workerPath(): string {
-  const here = fileURLToPath(new URL('./detector-worker.js', import.meta.url));
-  return existsSync(here) ? here : join(PROJECT_ROOT, 'dist', 'src', 'filter', 'detect', 'detector-worker.js');
 }
 
 /** Only the detector's own (plain-data) options cross to the worker; the filter's options also hold objects. */
@@ -56,7 +47,7 @@ export class DetectorThread {
   constructor(opts: Partial<StaticDetectorOptions> = {}) {
     const init: DetectorInit = { options: detectorOptions(opts) };
     this.sampleEvery = init.options.sampleEvery ?? DEFAULT_STATIC_DETECTOR.sampleEvery;
-    this.worker = new Worker(workerPath(), { workerData: init });
+    this.worker = new Worker(compiledWorker(import.meta.url, 'detector-worker.js'), { workerData: init });
     // A parked detector (a stream waiting for its publisher to come back) must not keep the process alive.
     this.worker.unref();
     liveWorkers++;
