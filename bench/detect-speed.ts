@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Command } from 'commander';
 import { yuv420pLayout, type VideoFrame } from '../src/core/frame.js';
 import { AutoFilter } from '../src/filter/auto-filter.js';
@@ -11,7 +12,9 @@ import { percentile } from './metrics.js';
  * Cost of the mask-free filter per frame at 1280x720 (detection amortised over frames, plus the
  * fill of what it found), on a panning texture with a fixed opaque logo and outlined captions (the
  * synthesiser's: a new one-or-two-line cue every 3 s, shown 2.5 s), so there is something to find and fill.
- * Run: npm run build && node dist/bench/detect-speed.js [--behind]
+ * Run: npm run build && node dist/bench/detect-speed.js [--behind | --live [--checksum]]
+ * --checksum prints a hash of every output frame, so a change meant to leave the output alone can be
+ * checked to: the frames and the filter are deterministic.
  */
 const W = 1280, H = 720, FRAMES = 300;
 const { frameSize, ySize } = yuv420pLayout(W, H);
@@ -41,13 +44,16 @@ const frames = Array.from({ length: FRAMES }, (_, f) => frame(f));
 async function measure(label: string, filter: AutoFilter, queued = false, behind = false): Promise<number> {
   const window = new FrameWindow(8);
   const ms: number[] = [];
+  const hash = createHash('sha256');
   for (const [i, fr] of frames.entries()) {
     window.push(fr);
     const t = performance.now();
     const next = queued ? frames[i + 1] : undefined;
-    await filter.process(fr, { window, behind, ...(next ? { next } : {}) });
+    const out = await filter.process(fr, { window, behind, ...(next ? { next } : {}) });
     ms.push(performance.now() - t);
+    if (checksum) hash.update(out.data);
   }
+  if (checksum) console.log(`  output sha256 ${hash.digest('hex').slice(0, 16)}`);
   const steady = ms.slice(60);
   const mean = steady.reduce((a, b) => a + b, 0) / steady.length;
   const active = filter.detectedRegions().filter((r) => r.state === 'active').length;
@@ -62,8 +68,10 @@ async function measure(label: string, filter: AutoFilter, queued = false, behind
 const opts = new Command()
   .option('--behind', 'only the cost of a frame while the stage is behind, against the same filter on time')
   .option('--live', 'only the live default with the next frame queued (one filter, for a CPU profile)')
+  .option('--checksum', 'print a hash of the output frames of each configuration')
   .parse()
-  .opts<{ behind?: boolean; live?: boolean }>();
+  .opts<{ behind?: boolean; live?: boolean; checksum?: boolean }>();
+const checksum = opts.checksum === true;
 if (opts.live) {
   await measure('live default, next frame queued', new AutoFilter({ temporal: true }), true);
   process.exit(0);

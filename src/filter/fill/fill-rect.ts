@@ -1,5 +1,5 @@
 import { sampleSide, sideWalks } from './border.js';
-import { gridSize, solveHarmonic, type Grid, type Walls } from './harmonic.js';
+import { grid as makeGrid, gridSize, solveHarmonic, type Grid, type Walls } from './harmonic.js';
 import { blendAxisInterpolation } from './axis.js';
 import { copyRectIn, copyRectOut, patchSize } from './patch.js';
 import type { Plane } from './plane.js';
@@ -33,7 +33,7 @@ export function fillRect(plane: Plane, r: PixelRect, pending: readonly PixelRect
   };
   if (!walls.top && !walls.bottom && !walls.left && !walls.right) return false;
 
-  const grid: Grid = { nx: w, ny: h, sx: 1, sy: 1, v: scratch.grid(0, gridSize(w, h)) };
+  const grid = makeGrid(w, h, 1, 1, scratch.grid(0, gridSize(w, h)));
   writeRing(grid, walls, scratch);
   // The axis interpolation needs all four sides; at a frame edge the harmonic fill stands alone.
   const axis = axisWeight > 0 && walls.top && walls.bottom && walls.left && walls.right;

@@ -25,6 +25,25 @@ export interface Grid {
   readonly v: Float32Array;
 }
 
+class GridLevel implements Grid {
+  constructor(
+    readonly nx: number,
+    readonly ny: number,
+    readonly sx: number,
+    readonly sy: number,
+    readonly v: Float32Array,
+  ) {}
+}
+
+/**
+ * A grid of one hidden class: the finest grids were object literals with whole spacings and the
+ * coarser ones literals with fractional spacings, and relax() was deoptimised on meeting the other
+ * shape ~20 times in 300 frames of the live filter.
+ */
+export function grid(nx: number, ny: number, sx: number, sy: number, v: Float32Array): Grid {
+  return new GridLevel(nx, ny, sx, sy, v);
+}
+
 /** Which sides carry known values. A missing side (frame edge) gets a zero-gradient condition instead. */
 export interface Walls {
   readonly top: boolean;
@@ -62,13 +81,7 @@ export function solveHarmonic(fine: Grid, walls: Walls, alloc: GridAlloc): void 
     const nx = halve(g.nx, g.sx, g.sy);
     const ny = halve(g.ny, g.sy, g.sx);
     if (nx === g.nx && ny === g.ny) break;
-    const coarse: Grid = {
-      nx,
-      ny,
-      sx: g.sx * ratio(ax, g.nx, nx),
-      sy: g.sy * ratio(ay, g.ny, ny),
-      v: alloc(levels.length, gridSize(nx, ny)),
-    };
+    const coarse = grid(nx, ny, g.sx * ratio(ax, g.nx, nx), g.sy * ratio(ay, g.ny, ny), alloc(levels.length, gridSize(nx, ny)));
     // Refreshes the corner cells a missing side owns, which the tent filter of a known side reads.
     applyWalls(g, walls);
     restrictRing(g, coarse, ax, ay);

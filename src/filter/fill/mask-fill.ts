@@ -47,17 +47,26 @@ export function fillMask(plane: Plane, r: PixelRect, domain: Uint8Array, sweeps:
   let known = 0;
   for (let y = y0; y < y1; y++) {
     const row = offset + y * pw;
-    const inRows = y >= r.y0 && y < r.y1;
-    for (let x = x0; x < x1; x++) {
-      const k = (y - y0) * ww + x - x0;
-      v[k] = data[row + x]!;
-      const fill = inRows && x >= r.x0 && x < r.x1 && domain[(y - r.y0) * rw + x - r.x0] === 1;
-      a[k] = fill ? 0 : 1;
-      if (fill) {
-        edge[n] = x === x0 || x === x1 - 1 || y === y0 || y === y1 - 1 ? 1 : 0;
-        idx[n++] = k;
-      } else known++;
+    const base = (y - y0) * ww;
+    // Row by row with bulk copies: a per-pixel test of the ring made this loop cost more than the sweeps.
+    v.set(data.subarray(row + x0, row + x1), base);
+    a.fill(1, base, base + ww);
+    if (y < r.y0 || y >= r.y1) {
+      known += ww;
+      continue;
     }
+    const rowEdge = y === y0 || y === y1 - 1 ? 1 : 0;
+    const d = (y - r.y0) * rw - r.x0;
+    let filled = 0;
+    for (let x = r.x0; x < r.x1; x++) {
+      if (domain[d + x] !== 1) continue;
+      const k = base + x - x0;
+      a[k] = 0;
+      edge[n] = rowEdge | (x === x0 || x === x1 - 1 ? 1 : 0);
+      idx[n++] = k;
+      filled++;
+    }
+    known += ww - filled;
   }
   if (n === 0) return true;
   if (known === 0) return false;

@@ -95,14 +95,22 @@ const HISTOGRAM_STEP = 0.25;
  * learns to undo the contrast that bilinear interpolation loses (a steady 1-2 % that would compound
  * frame after frame), while a real exposure change is close enough to an offset over a frame.
  */
-interface Params {
-  tx: number;
-  ty: number;
-  ds: number;
-  b: number;
+class Params {
+  // One class rather than object literals and spreads: those gave the parameters several hidden
+  // classes, and iterate() was deoptimised on a "wrong map" dozens of times in 300 frames.
+  constructor(
+    public tx: number,
+    public ty: number,
+    public ds: number,
+    public b: number,
+  ) {}
+
+  copy(): Params {
+    return new Params(this.tx, this.ty, this.ds, this.b);
+  }
 }
 
-const still = (): Params => ({ tx: 0, ty: 0, ds: 0, b: 0 });
+const still = (): Params => new Params(0, 0, 0, 0);
 
 /**
  * Global motion between consecutive frames: a zoom + shift plus a luma gain and offset, fitted
@@ -144,8 +152,8 @@ export class GlobalMotionEstimator {
       return { toPrevious: IDENTITY_ZOOM, measured: IDENTITY_ZOOM, bias: 0, confidence: 0, mismatch: 0, cut: false, first: true };
     }
     const centre = { x: (luma.width - 1) / 2, y: (luma.height - 1) / 2 };
-    const predicted: Params = { ...this.velocity, b: 0 };
-    const p: Params = { ...predicted };
+    const predicted = new Params(this.velocity.tx, this.velocity.ty, this.velocity.ds, 0);
+    const p = predicted.copy();
     let sigma = 10;
     let explained = 0;
     let median = 0;
@@ -179,7 +187,7 @@ export class GlobalMotionEstimator {
       p.ty = 0;
       p.ds = 0;
     }
-    this.velocity = { ...p };
+    this.velocity = p.copy();
     return {
       toPrevious: asZoom(),
       measured,

@@ -116,62 +116,83 @@ export interface RowSampler {
   row(j: number, i0: number, i1: number, out: Float32Array, at: number): void;
 }
 
-/** Computes the taps of a resampling (see `resample`) once, for rows computed one by one. */
+/**
+ * Computes the taps of a resampling (see `resample`) once, for rows computed one by one. A class
+ * rather than a closure: a closure made afresh per call was deoptimised and recompiled ~50 times
+ * in 300 frames of the live filter (each new one met branches its optimised code had no feedback
+ * for), and ran unoptimised meanwhile, boxing every float it computed (400 MB of garbage).
+ */
 export function prepare(src: Raster, map: Zoom, x0: number, y0: number, w: number, h: number, edge: Edge, scratch: ResampleScratch): RowSampler {
-  const { data, offset, width: sw, height: sh } = src;
-  scratch.ensure(w, h, sw);
-  const { xIdx, xWt, yIdx, yWt, xRun } = scratch;
-  const xCopy = axisTaps(w, x0, map.s, map.tx, sw, edge, xIdx, xWt);
-  axisTaps(h, y0, map.s, map.ty, sh, edge, yIdx, yWt);
-  // Runs of columns whose four taps are consecutive source columns, one further right per column:
-  // the usual camera step (a zoom within a fraction of a percent of 1) gives runs of hundreds of
-  // columns, sampled with the taps counted rather than loaded (xRun[i]: end of the run at i; i
-  // itself when the column is not in one).
-  for (let i = w - 1; i >= 0; i--) {
-    const o = 4 * i;
-    const plain = xIdx[o]! >= 0 && xIdx[o + 3]! - xIdx[o]! === 3;
-    xRun[i] = !plain ? i : i + 1 < w && xRun[i + 1]! > i + 1 && xIdx[o + 4]! === xIdx[o]! + 1 ? xRun[i + 1]! : i + 1;
+  return new PreparedSampler(src, map, x0, y0, w, h, edge, scratch);
+}
+
+class PreparedSampler implements RowSampler {
+  private readonly data: Uint8Array | Float32Array;
+  private readonly offset: number;
+  private readonly sw: number;
+  private readonly xCopy: boolean;
+  private readonly scratch: ResampleScratch;
+
+  constructor(src: Raster, map: Zoom, x0: number, y0: number, w: number, h: number, edge: Edge, scratch: ResampleScratch) {
+    const { data, offset, width: sw, height: sh } = src;
+    this.data = data;
+    this.offset = offset;
+    this.sw = sw;
+    this.scratch = scratch;
+    scratch.ensure(w, h, sw);
+    const { xIdx, xWt, yIdx, yWt, xRun } = scratch;
+    this.xCopy = axisTaps(w, x0, map.s, map.tx, sw, edge, xIdx, xWt);
+    axisTaps(h, y0, map.s, map.ty, sh, edge, yIdx, yWt);
+    // Runs of columns whose four taps are consecutive source columns, one further right per column:
+    // the usual camera step (a zoom within a fraction of a percent of 1) gives runs of hundreds of
+    // columns, sampled with the taps counted rather than loaded (xRun[i]: end of the run at i; i
+    // itself when the column is not in one).
+    for (let i = w - 1; i >= 0; i--) {
+      const o = 4 * i;
+      const plain = xIdx[o]! >= 0 && xIdx[o + 3]! - xIdx[o]! === 3;
+      xRun[i] = !plain ? i : i + 1 < w && xRun[i + 1]! > i + 1 && xIdx[o + 4]! === xIdx[o]! + 1 ? xRun[i + 1]! : i + 1;
+    }
   }
-  const row = scratch.row;
-  return {
-    row(j: number, i0: number, i1: number, out: Float32Array, at: number): void {
-      const b = 4 * j;
-      if (i1 <= i0) return;
-      // The source columns these outputs read: taps never go left as the output goes right, so the
-      // first and last sampled columns bound them (give or take the two a column's taps span).
-      let first = i0, last = i1 - 1;
-      while (first <= last && xIdx[4 * first]! < 0) first++;
-      while (last >= first && xIdx[4 * last]! < 0) last--;
-      if (yIdx[b]! < 0 || first > last) {
-        out.fill(Number.NaN, at + i0, at + i1);
-        return;
+
+  row(j: number, i0: number, i1: number, out: Float32Array, at: number): void {
+    const { data, offset, sw, xCopy } = this;
+    const { xIdx, xWt, yIdx, yWt, xRun, row } = this.scratch;
+    const b = 4 * j;
+    if (i1 <= i0) return;
+    // The source columns these outputs read: taps never go left as the output goes right, so the
+    // first and last sampled columns bound them (give or take the two a column's taps span).
+    let first = i0, last = i1 - 1;
+    while (first <= last && xIdx[4 * first]! < 0) first++;
+    while (last >= first && xIdx[4 * last]! < 0) last--;
+    if (yIdx[b]! < 0 || first > last) {
+      out.fill(Number.NaN, at + i0, at + i1);
+      return;
+    }
+    const cMin = Math.max(0, xIdx[4 * first]! - 2);
+    const cMax = Math.min(sw - 1, xIdx[4 * last + 3]! + 2);
+    const r0 = offset + yIdx[b]! * sw;
+    if (yIdx[b] === yIdx[b + 3]) {
+      // One source row (an exact position, or all taps clamped onto the same edge row).
+      for (let c = cMin; c <= cMax; c++) row[c] = data[r0 + c]!;
+    } else {
+      const r1 = offset + yIdx[b + 1]! * sw, r2 = offset + yIdx[b + 2]! * sw, r3 = offset + yIdx[b + 3]! * sw;
+      const w0 = yWt[b]!, w1 = yWt[b + 1]!, w2 = yWt[b + 2]!, w3 = yWt[b + 3]!;
+      for (let c = cMin; c <= cMax; c++) row[c] = w0 * data[r0 + c]! + w1 * data[r1 + c]! + w2 * data[r2 + c]! + w3 * data[r3 + c]!;
+    }
+    if (xCopy) {
+      for (let i = i0; i < i1; i++) out[at + i] = row[xIdx[4 * i]!]!;
+      return;
+    }
+    for (let i = i0; i < i1; ) {
+      const o = 4 * i;
+      const end = xRun[i]! < i1 ? xRun[i]! : i1;
+      if (end > i) {
+        for (let c = xIdx[o]!, k = o; i < end; i++, c++, k += 4) out[at + i] = xWt[k]! * row[c]! + xWt[k + 1]! * row[c + 1]! + xWt[k + 2]! * row[c + 2]! + xWt[k + 3]! * row[c + 3]!;
+        continue;
       }
-      const cMin = Math.max(0, xIdx[4 * first]! - 2);
-      const cMax = Math.min(sw - 1, xIdx[4 * last + 3]! + 2);
-      const r0 = offset + yIdx[b]! * sw;
-      if (yIdx[b] === yIdx[b + 3]) {
-        // One source row (an exact position, or all taps clamped onto the same edge row).
-        for (let c = cMin; c <= cMax; c++) row[c] = data[r0 + c]!;
-      } else {
-        const r1 = offset + yIdx[b + 1]! * sw, r2 = offset + yIdx[b + 2]! * sw, r3 = offset + yIdx[b + 3]! * sw;
-        const w0 = yWt[b]!, w1 = yWt[b + 1]!, w2 = yWt[b + 2]!, w3 = yWt[b + 3]!;
-        for (let c = cMin; c <= cMax; c++) row[c] = w0 * data[r0 + c]! + w1 * data[r1 + c]! + w2 * data[r2 + c]! + w3 * data[r3 + c]!;
-      }
-      if (xCopy) {
-        for (let i = i0; i < i1; i++) out[at + i] = row[xIdx[4 * i]!]!;
-        return;
-      }
-      for (let i = i0; i < i1; ) {
-        const o = 4 * i;
-        const end = xRun[i]! < i1 ? xRun[i]! : i1;
-        if (end > i) {
-          for (let c = xIdx[o]!, k = o; i < end; i++, c++, k += 4) out[at + i] = xWt[k]! * row[c]! + xWt[k + 1]! * row[c + 1]! + xWt[k + 2]! * row[c + 2]! + xWt[k + 3]! * row[c + 3]!;
-          continue;
-        }
-        const c0 = xIdx[o]!;
-        out[at + i] = c0 < 0 ? Number.NaN : xWt[o]! * row[c0]! + xWt[o + 1]! * row[xIdx[o + 1]!]! + xWt[o + 2]! * row[xIdx[o + 2]!]! + xWt[o + 3]! * row[xIdx[o + 3]!]!;
-        i++;
-      }
-    },
-  };
+      const c0 = xIdx[o]!;
+      out[at + i] = c0 < 0 ? Number.NaN : xWt[o]! * row[c0]! + xWt[o + 1]! * row[xIdx[o + 1]!]! + xWt[o + 2]! * row[xIdx[o + 2]!]! + xWt[o + 3]! * row[xIdx[o + 3]!]!;
+      i++;
+    }
+  }
 }
