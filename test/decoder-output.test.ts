@@ -22,6 +22,23 @@ async function decode(outputThread: boolean, inputArgs: readonly string[]): Prom
   return { frames, exit };
 }
 
+/** A decoder of an endless real-time test source through the output thread; `seen` resolves at its first frame. */
+function liveDecoder(): { decoder: FrameDecoder; seen: Promise<void>; frames: () => number } {
+  let got = 0;
+  let first: () => void;
+  const seen = new Promise<void>((resolve) => (first = resolve));
+  const decoder = new FrameDecoder({
+    name: 'test decoder',
+    inputArgs: ['-re', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=30'],
+    lowDelay: false,
+    outputThread: true,
+    onFrame: () => {
+      if (got++ === 0) first();
+    },
+  });
+  return { decoder, seen, frames: () => got };
+}
+
 const sha = (frames: readonly VideoFrame[]): string => {
   const h = createHash('sha1');
   for (const f of frames) h.update(f.data);
@@ -52,21 +69,10 @@ describe('live decoder output through its own thread', () => {
 
   it('is stopped with its decoder mid-stream, leaving no thread behind', async () => {
     const before = liveSocketReaders();
-    let got = 0;
-    let first: () => void;
-    const seen = new Promise<void>((resolve) => (first = resolve));
-    const decoder = new FrameDecoder({
-      name: 'test decoder',
-      inputArgs: ['-re', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=30'],
-      lowDelay: false,
-      outputThread: true,
-      onFrame: () => {
-        if (got++ === 0) first();
-      },
-    });
+    const { decoder, seen, frames } = liveDecoder();
     await seen;
     await decoder.kill();
-    expect(got).toBeGreaterThan(0);
+    expect(frames()).toBeGreaterThan(0);
     expect(liveSocketReaders()).toBe(before);
   });
 });
@@ -96,5 +102,41 @@ describe('socket reader', () => {
     await reader.close();
     expect(got.map((b) => b.length).slice(0, units.length)).toEqual(units);
     expect(Buffer.concat(got).equals(stream)).toBe(true);
+    expect(reader.error).toBeUndefined();
+  });
+
+  it('says once, with the reason, when its thread ends before the output did, and keeps what came before', async () => {
+    const failures: string[] = [];
+    const got: Buffer[] = [];
+    const reader = SocketReader.create('test', (chunk) => got.push(Buffer.from(chunk)), (message) => failures.push(message))!;
+    reader.expect(1000);
+    let connected: () => void;
+    const open = new Promise<void>((resolve) => (connected = resolve));
+    // The child's side writes one whole unit and stays connected.
+    const server = createServer((socket) => socket.write(Buffer.alloc(1000, 7), () => connected()));
+    await new Promise<void>((resolve) => server.listen(reader.path, resolve));
+    await open;
+    while (got.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await reader.abortThread();
+    await reader.close();
+    server.close();
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatch(/^output thread exited \(code \d+\) before the output ended$/);
+    expect(reader.error).toBe(failures[0]);
+    expect(Buffer.concat(got).equals(Buffer.alloc(1000, 7))).toBe(true);
+  });
+});
+
+describe('a decoder whose output reader fails', () => {
+  it('is stopped with the reader\'s reason (the pipeline reports it), not ffmpeg\'s broken pipe', async () => {
+    const before = liveSocketReaders();
+    const { decoder, seen } = liveDecoder();
+    const exit = new Promise<string>((resolve) => decoder.process.on('exit', (_code, _signal, reason) => resolve(reason)));
+    await seen;
+    // The reader's thread gone mid-stream, as a crash would leave it.
+    await decoder.outputReader!.abortThread();
+    expect(await exit).toMatch(/^test decoder stopped: output thread/);
+    await decoder.kill();
+    expect(liveSocketReaders()).toBe(before);
   });
 });

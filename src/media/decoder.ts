@@ -55,7 +55,11 @@ export class FrameDecoder {
       this.buffered += chunk.length;
       this.drain();
     };
-    this.output = opts.outputThread && process.env.CLEARCAST_DECODER_STDOUT !== '1' ? SocketReader.create(opts.name, onData) : undefined;
+    // A reader that fails loses the rest of the output: ffmpeg is stopped with the reader's reason,
+    // which the pipeline reports. (Left alone, ffmpeg ended on its own with "Broken pipe", which
+    // did not say which side failed.)
+    const outputFailed = (message: string): void => void this.proc.stop(message);
+    this.output = opts.outputThread && process.env.CLEARCAST_DECODER_STDOUT !== '1' ? SocketReader.create(opts.name, onData, outputFailed) : undefined;
     const args = [
       '-loglevel', 'info', '-nostats',
       ...(opts.lowDelay ? LOW_DELAY_INPUT_FLAGS : []),
@@ -75,6 +79,11 @@ export class FrameDecoder {
     ];
     this.proc = new FfmpegProcess({ name: opts.name, args, onStderrLine: (line) => this.onInfoLine(line) });
     if (!this.output) this.proc.child.stdout!.on('data', onData);
+  }
+
+  /** The thread reading the output socket (undefined: stdout), for diagnostics and fault-injection tests. */
+  get outputReader(): SocketReader | undefined {
+    return this.output;
   }
 
   get process(): FfmpegProcess {

@@ -29,6 +29,8 @@ export class FfmpegProcess extends EventEmitter<{ exit: [code: number | null, si
   readonly child: ChildProcess;
   private readonly stderrTail: string[] = [];
   private partial = '';
+  /** Why its owner stopped it (see stop()): the exit reason then says that rather than ffmpeg's last lines. */
+  private stoppedBecause: string | undefined;
   exited = false;
 
   constructor(readonly opts: FfmpegProcessOptions) {
@@ -55,7 +57,9 @@ export class FfmpegProcess extends EventEmitter<{ exit: [code: number | null, si
     this.exited = true;
     liveChildren.delete(this.child);
     if (this.partial) this.pushTail(this.partial);
-    const reason = code === 0 ? 'finished' : `${this.opts.name} exited (${signal ?? `code ${code}`}): ${this.lastError()}`;
+    const reason = this.stoppedBecause !== undefined
+      ? `${this.opts.name} stopped: ${this.stoppedBecause}`
+      : code === 0 ? 'finished' : `${this.opts.name} exited (${signal ?? `code ${code}`}): ${this.lastError()}`;
     this.emit('exit', code, signal, reason);
   }
 
@@ -104,6 +108,16 @@ export class FfmpegProcess extends EventEmitter<{ exit: [code: number | null, si
   waitExit(): Promise<void> {
     if (this.exited) return Promise.resolve();
     return new Promise((resolve) => this.once('exit', () => resolve()));
+  }
+
+  /**
+   * Kills the child because something around it failed (the reader of its output): its owners then
+   * see `reason` in the exit event, as for any other exit, rather than the child's own last lines.
+   */
+  async stop(reason: string): Promise<void> {
+    if (this.exited) return;
+    this.stoppedBecause ??= reason;
+    await this.kill();
   }
 
   /** SIGTERM, then SIGKILL if it lingers: no orphaned encoders after shutdown. */

@@ -36,29 +36,44 @@ export class SocketReader {
   private readonly ended: Promise<void>;
   private failure: string | undefined;
   private announced = 0;
+  private closing = false;
+  private finished = false;
 
-  private constructor(readonly path: string, private readonly dir: string, name: string, onData: (chunk: Buffer) => void) {
+  private constructor(readonly path: string, private readonly dir: string, name: string, onData: (chunk: Buffer) => void, onFailure: ((message: string) => void) | undefined) {
     const init: SocketReaderInit = { path, name };
     this.worker = new Worker(compiledWorker(import.meta.url, 'socket-reader-worker.js'), { workerData: init });
     this.worker.unref();
     liveWorkers++;
-    this.exited = new Promise((resolve) => this.worker.once('exit', () => {
+    // Once: a failed reader means no more frames, while ffmpeg would wait on a socket nobody reads.
+    const failed = (message: string): void => {
+      if (this.failure !== undefined) return;
+      this.failure = message;
+      onFailure?.(message);
+    };
+    this.exited = new Promise((resolve) => this.worker.once('exit', (code) => {
       liveWorkers--;
+      if (!this.closing && !this.finished) failed(`output thread exited (code ${code}) before the output ended`);
       resolve();
     }));
     let ended: () => void;
     this.ended = new Promise((resolve) => (ended = resolve));
     void this.exited.then(() => ended());
-    this.worker.on('error', (err) => (this.failure ??= err.message));
+    this.worker.on('error', (err) => failed(`output thread failed: ${err.message}`));
     this.worker.on('message', (msg: SocketReaderReply) => {
       if (msg.type === 'data') onData(Buffer.from(msg.data.buffer, msg.data.byteOffset, msg.data.byteLength));
-      else if (msg.type === 'end') ended();
-      else this.failure ??= msg.message;
+      else if (msg.type === 'end') {
+        this.finished = true;
+        ended();
+      } else failed(`output socket: ${msg.message}`);
     });
   }
 
-  /** A socket path (in a fresh temporary folder) and its reader; undefined where UNIX sockets are not files (Windows). */
-  static create(name: string, onData: (chunk: Buffer) => void): SocketReader | undefined {
+  /**
+   * A socket path (in a fresh temporary folder) and its reader; undefined where UNIX sockets are not
+   * files (Windows). `onFailure` is told, once, when the reading stops short (a socket error, the
+   * thread failing or gone): what the child wrote after that is lost.
+   */
+  static create(name: string, onData: (chunk: Buffer) => void, onFailure?: (message: string) => void): SocketReader | undefined {
     if (process.platform === 'win32') return undefined;
     const dir = mkdtempSync(join(tmpdir(), 'clearcast-'));
     const path = join(dir, 'out.sock');
@@ -67,7 +82,7 @@ export class SocketReader {
       rmSync(dir, { recursive: true, force: true });
       return undefined;
     }
-    return new SocketReader(path, dir, name, onData);
+    return new SocketReader(path, dir, name, onData, onFailure);
   }
 
   /** The argument that makes ffmpeg's output this socket (after the output's format options). */
@@ -85,6 +100,7 @@ export class SocketReader {
     this.worker.postMessage({ type: 'boundary', at: this.announced } satisfies SocketReaderRequest);
   }
 
+  /** Why the reading stopped short, if it did. */
   get error(): string | undefined {
     return this.failure;
   }
@@ -95,8 +111,14 @@ export class SocketReader {
     return this.ended;
   }
 
+  /** Fault injection (tests): ends the thread now, as a crash would, without telling the reader it is closing. */
+  async abortThread(): Promise<void> {
+    await this.worker.terminate();
+  }
+
   /** Stops the thread and removes the socket's folder. */
   async close(): Promise<void> {
+    this.closing = true;
     await this.worker.terminate();
     await this.exited;
     rmSync(this.dir, { recursive: true, force: true });
