@@ -388,4 +388,36 @@ describe('spatial fill in the mask-free filter', () => {
     // Both removed the plate: nothing inside it is left near its level.
     for (const out of [caption, logo]) expect(out[(box.y + 10) * W + box.x + 30]).toBeLessThan(200);
   });
+
+  it('reuses the last fill of an unchanged target while behind, for at most three frames in a row', async () => {
+    /** The plate over a texture that moves a pixel a frame: each frame's own fill differs from the last. */
+    const moving = (seq: number): VideoFrame => {
+      const f = frameWithPlate(box);
+      for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) if (!(y >= box.y && y < box.y + box.height && x >= box.x && x < box.x + box.width)) f.data[y * W + x] = 60 + (((x + seq) * 7 + y * 13) % 90);
+      return { ...f, seq, ptsMs: seq * 40 };
+    };
+    const inside = (d: Uint8Array) => Array.from({ length: box.height }, (_, j) => Buffer.from(d.subarray((box.y + j) * W + box.x, (box.y + j) * W + box.x + box.width))).map((b) => b.toString('hex')).join();
+    const filter = new AutoFilter({ subtitles: false, ticker: false });
+    filter.setRegions([solid('subtitle')]);
+    const window = new FrameWindow(2);
+    const fresh = async (frame: VideoFrame) => {
+      const alone = new AutoFilter({ subtitles: false, ticker: false });
+      alone.setRegions([solid('subtitle')]);
+      const out = await alone.process(frame, { window: new FrameWindow(2), behind: false });
+      await alone.close();
+      return out.data;
+    };
+    const onTime = await filter.process(moving(0), { window, behind: false });
+    for (let seq = 1; seq <= 4; seq++) {
+      const frame = moving(seq);
+      const out = await filter.process(frame, { window, behind: true });
+      expect(out.degraded).toBe(true);
+      // Outside the target the frame is this one's.
+      expect(out.data[5 * W + 5]).toBe(frame.data[5 * W + 5]);
+      if (seq <= 3) expect(inside(out.data)).toBe(inside(onTime.data));
+      else expect(inside(out.data)).toBe(inside(await fresh(frame)));
+    }
+    expect(inside(await fresh(moving(4)))).not.toBe(inside(onTime.data));
+    await filter.close();
+  });
 });
