@@ -389,7 +389,7 @@ describe('spatial fill in the mask-free filter', () => {
     for (const out of [caption, logo]) expect(out[(box.y + 10) * W + box.x + 30]).toBeLessThan(200);
   });
 
-  it('reuses the last fill of an unchanged target while behind, for at most three frames in a row', async () => {
+  it('reuses the last fill of an unchanged target while behind, three times at most and never an old one', async () => {
     /** The plate over a texture that moves a pixel a frame: each frame's own fill differs from the last. */
     const moving = (seq: number): VideoFrame => {
       const f = frameWithPlate(box);
@@ -418,6 +418,13 @@ describe('spatial fill in the mask-free filter', () => {
       else expect(inside(out.data)).toBe(inside(await fresh(frame)));
     }
     expect(inside(await fresh(moving(4)))).not.toBe(inside(onTime.data));
+    // Across a dropped frame it is still reused; made more than 8 frames before (a target back after
+    // a while), it is not.
+    const afterDrop = await filter.process(moving(6), { window, behind: true });
+    expect(inside(afterDrop.data)).toBe(inside(await fresh(moving(4))));
+    const late = moving(13);
+    const afterGap = await filter.process(late, { window, behind: true });
+    expect(inside(afterGap.data)).toBe(inside(await fresh(late)));
     await filter.close();
   });
 });

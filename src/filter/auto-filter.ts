@@ -163,7 +163,7 @@ export class AutoFilter implements Filter {
    * them: while the stage is behind, an unchanged target takes them again instead of being filled
    * afresh, at most REUSE_FILL_FRAMES frames in a row (see process).
    */
-  private readonly fills = new Map<string, { target: Target; exclusions: readonly Rect[]; values: [Uint8Array, Uint8Array, Uint8Array]; reuses: number }>();
+  private readonly fills = new Map<string, { target: Target; exclusions: readonly Rect[]; values: [Uint8Array, Uint8Array, Uint8Array]; seq: number; reuses: number }>();
   private readonly deblendParams: DeblendParams;
   /** Copies back what other frames showed behind the targets before the spatial fill is used (temporal/). */
   private readonly temporal: TemporalFill | undefined;
@@ -334,7 +334,7 @@ export class AutoFilter implements Filter {
     // Behind, reusing the last fill is the quality given up first (the spatial fill of a caption band
     // was the largest single cost of a degraded frame). Only a few frames in a row: under a pan a fill
     // held longer drifts off the scene around it.
-    const reuse = targets.map((t) => (ctx.behind ? this.reusableFill(t) : undefined));
+    const reuse = targets.map((t) => (ctx.behind ? this.reusableFill(t, frame.seq) : undefined));
     const spatial = targets.map((t, k) => [0, 1, 2].map((p) => {
       const again = reuse[k];
       if (again) {
@@ -379,7 +379,7 @@ export class AutoFilter implements Filter {
       }
       const again = reuse[k];
       if (again) again.reuses++;
-      else if (!t.deblend && spatial[k]!.every(Boolean)) this.keepFill(t, outPlanes, keep, width);
+      else if (!t.deblend && spatial[k]!.every(Boolean)) this.keepFill(t, outPlanes, keep, width, frame.seq);
       else this.fills.delete(t.id);
     });
     // What was kept per target (id) or per target plane (`id:plane`) goes with the target.
@@ -400,14 +400,19 @@ export class AutoFilter implements Filter {
     return this.model.refine(frame, ctx.window, holes, out).then(() => ({ data: out, degraded: false }));
   }
 
-  /** The last fill of `t`, if it may be used again now (same target, same exclusions, not reused too often). */
-  private reusableFill(t: Target): { values: [Uint8Array, Uint8Array, Uint8Array]; reuses: number } | undefined {
+  /**
+   * The last fill of `t`, if it may be used again for frame `seq`: same target and exclusions, used
+   * again fewer than REUSE_FILL_FRAMES times, and made at most MAX_REUSED_AGE_FRAMES frames before
+   * (a target that went away and came back gets a fresh fill). The age allows for dropped frames in
+   * between: the stage drops only when far behind, where a fresh fill is the last thing to spend on.
+   */
+  private reusableFill(t: Target, seq: number): { values: [Uint8Array, Uint8Array, Uint8Array]; reuses: number } | undefined {
     const f = this.fills.get(t.id);
-    return f && f.target === t && f.exclusions === this.exclusions && f.reuses < REUSE_FILL_FRAMES ? f : undefined;
+    return f && f.target === t && f.exclusions === this.exclusions && f.reuses < REUSE_FILL_FRAMES && seq > f.seq && seq - f.seq <= MAX_REUSED_AGE_FRAMES ? f : undefined;
   }
 
   /** Copies what `t`'s pixels got in `out`, reusing the arrays of its last fill where they fit. */
-  private keepFill(t: Target, out: readonly Plane[], keep: Uint8Array | undefined, width: number): void {
+  private keepFill(t: Target, out: readonly Plane[], keep: Uint8Array | undefined, width: number, seq: number): void {
     const old = this.fills.get(t.id)?.values;
     const values = [0, 1, 2].map((p) => {
       const pixels = this.pixelsOf(t, p === 0 ? 1 : 2, keep, width, out[p]!.width);
@@ -416,7 +421,7 @@ export class AutoFilter implements Filter {
       for (let i = 0; i < pixels.length; i++) v[i] = plane.data[plane.offset + pixels[i]!]!;
       return v;
     }) as [Uint8Array, Uint8Array, Uint8Array];
-    this.fills.set(t.id, { target: t, exclusions: this.exclusions, values, reuses: 0 });
+    this.fills.set(t.id, { target: t, exclusions: this.exclusions, values, seq, reuses: 0 });
   }
 
   /** Remembers which of the logo net's regions lie over a caption now; forgets those the net no longer has. */
@@ -661,6 +666,9 @@ const BEHIND_LOOK_EVERY = 4;
  * to 2 frames, 19.34 up to 3; 23.49 with every frame on time (`--every 0`).
  */
 const REUSE_FILL_FRAMES = BEHIND_LOOK_EVERY - 1;
+
+/** A fill older than this many frames is never used again, dropped frames in between or not. */
+const MAX_REUSED_AGE_FRAMES = 2 * BEHIND_LOOK_EVERY;
 
 /** Deletes the entries of `map` whose key `keep` refuses. */
 function dropStale<V>(map: Map<string, V>, keep: (key: string) => boolean): void {
