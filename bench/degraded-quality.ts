@@ -1,7 +1,7 @@
 /**
  * What the mask-free filter's output looks like inside captions over a pan while the stage is
  * behind: on a machine that cannot keep up, most live frames are filtered this way (bench:latency,
- * auto at 720p on 2 cores: ~85 % degraded), so the offline bench's figures, every frame on time,
+ * auto at 720p on 2 cores: ~80 % degraded), so the offline bench's figures, every frame on time,
  * say little about them. Captions only (synthesised over pans of the shared photos, one script per
  * clip), the temporal fill on, as live.
  *

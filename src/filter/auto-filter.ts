@@ -161,9 +161,9 @@ export class AutoFilter implements Filter {
   /**
    * Per filled (not de-blended) target, the values its pixels got in the last frame that computed
    * them: while the stage is behind, an unchanged target takes them again instead of being filled
-   * afresh, at most REUSE_FILL_FRAMES frames in a row (see process).
+   * afresh, a few times and while they are recent (see reusableFill).
    */
-  private readonly fills = new Map<string, { target: Target; exclusions: readonly Rect[]; values: [Uint8Array, Uint8Array, Uint8Array]; seq: number; reuses: number }>();
+  private readonly fills = new Map<string, StoredFill>();
   private readonly deblendParams: DeblendParams;
   /** Copies back what other frames showed behind the targets before the spatial fill is used (temporal/). */
   private readonly temporal: TemporalFill | undefined;
@@ -406,7 +406,7 @@ export class AutoFilter implements Filter {
    * (a target that went away and came back gets a fresh fill). The age allows for dropped frames in
    * between: the stage drops only when far behind, where a fresh fill is the last thing to spend on.
    */
-  private reusableFill(t: Target, seq: number): { values: [Uint8Array, Uint8Array, Uint8Array]; reuses: number } | undefined {
+  private reusableFill(t: Target, seq: number): StoredFill | undefined {
     const f = this.fills.get(t.id);
     return f && f.target === t && f.exclusions === this.exclusions && f.reuses < REUSE_FILL_FRAMES && seq > f.seq && seq - f.seq <= MAX_REUSED_AGE_FRAMES ? f : undefined;
   }
@@ -616,6 +616,17 @@ export class AutoFilter implements Filter {
   }
 }
 
+/** A target's last computed fill, kept for frames the stage is behind on (AutoFilter.fills). */
+interface StoredFill {
+  readonly target: Target;
+  readonly exclusions: readonly Rect[];
+  /** Per plane, the values of the target's pixels (pixelsOf's order). */
+  readonly values: [Uint8Array, Uint8Array, Uint8Array];
+  /** The frame that computed them. */
+  readonly seq: number;
+  reuses: number;
+}
+
 /**
  * Smoothing sweeps after the pull-push start of the spatial fill (fill/mask-fill.ts). Few on
  * purpose: on the bench's true masks (quick set) 0, 2 and 5 sweeps gave 24.29-24.36 / 24.45-24.55 /
@@ -653,7 +664,6 @@ function fillDomain(r: PixelRect, pixels: readonly number[], planeWidth: number,
   }
   return out;
 }
-
 
 /** While behind, detection and captions run on one frame in this many. */
 const BEHIND_LOOK_EVERY = 4;

@@ -44,7 +44,7 @@ export class SocketReader {
     this.worker = new Worker(compiledWorker(import.meta.url, 'socket-reader-worker.js'), { workerData: init });
     this.worker.unref();
     liveWorkers++;
-    // Once: a failed reader means no more frames, while ffmpeg would wait on a socket nobody reads.
+    // Once: after a failure the rest of the child's output is lost, whatever else goes wrong.
     const failed = (message: string): void => {
       if (this.failure !== undefined) return;
       this.failure = message;
