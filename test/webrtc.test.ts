@@ -130,8 +130,14 @@ describe('WHIP ingest and WHEP egress (werift clients, real ffmpeg)', () => {
     // No DELETE: the server must notice on its own; the other viewer must not notice at all.
     await viewer.close();
     await waitFor('first viewer session ended', () => server.whep.viewerCount(key) === 1 || undefined, 10_000);
+    // The second viewer also loses a packet: it must get a picture again by asking (PLI), well
+    // before the next scheduled keyframe, as a browser does.
+    const lostAt = performance.now();
+    second.loseNextVideoPacket();
     const seqAfterLoss = second.frames.at(-1)!.seq;
     await waitFor('the second viewer still receiving', () => second.frames.at(-1)!.seq > seqAfterLoss + 15 || undefined, 5000);
+    expect(second.keyframeRequests()).toBeGreaterThanOrEqual(1);
+    expect(performance.now() - lostAt).toBeLessThan(3000);
     expect(server.registry.get(key)?.stats().state).toBe('running');
     await second.close();
     await waitFor('second viewer session ended', () => server.whep.viewerCount(key) === 0 || undefined, 10_000);

@@ -12,6 +12,8 @@ const ANNEX_B = Buffer.from([0, 0, 0, 1]);
  * complete when the next one starts, which would hold every frame for one frame time.
  */
 const END_OF_PICTURE = Buffer.from([0, 0, 0, 1, 0x09, 0xf0]);
+/** A loss burst leaves many gaps; one keyframe request per this interval is enough. */
+const MIN_PLI_GAP_MS = 300;
 
 export interface SdpExchange {
   status: number;
@@ -54,6 +56,10 @@ export interface DecodingViewer {
   readonly result: SdpExchange;
   /** Opus RTP packets received (when audio was asked for). */
   audioPackets(): number;
+  /** Keyframe requests (PLI) sent after lost video packets. */
+  keyframeRequests(): number;
+  /** Fault injection: the next video packet that arrives is thrown away, as if lost. */
+  loseNextVideoPacket(): void;
   close(): Promise<void>;
 }
 
@@ -64,17 +70,38 @@ export async function whepDecodingViewer(config: Config, url: string, onFrame: (
   if (audio) pc.addTransceiver('audio', { direction: 'recvonly' });
   let audioPackets = 0;
   const decoder = new FrameDecoder({ name: 'whep viewer', inputArgs: ['-f', 'h264', '-i', 'pipe:0'], lowDelay: true, onFrame });
+  // After a lost packet the depacketizer waits for a keyframe; like a browser, ask for one at
+  // once instead of waiting out the encoder's keyframe interval (10 s in some tests).
+  let askForKeyframe = (): void => {};
+  let lastPli = -Infinity;
+  let keyframeRequests = 0;
+  let loseNext = false;
   const depacketizer = new H264Depacketizer((unit) => {
     decoder.write(Buffer.concat([...unit.nals.flatMap((nal) => [ANNEX_B, nal]), END_OF_PICTURE]));
-  }, () => {});
-  pc.onTrack.subscribe((track) => track.onReceiveRtp.subscribe((rtp) => {
-    if (track.kind === 'audio') audioPackets++;
-    else depacketizer.push(rtp);
-  }));
+  }, () => askForKeyframe());
+  pc.onTrack.subscribe((track) => {
+    if (track.kind === 'video') {
+      askForKeyframe = () => {
+        const now = performance.now();
+        const receiver = pc.getTransceivers().find((t) => t.receiver.track === track)?.receiver;
+        if (now - lastPli < MIN_PLI_GAP_MS || track.ssrc === undefined || !receiver) return;
+        lastPli = now;
+        keyframeRequests++;
+        void receiver.sendRtcpPLI(track.ssrc).catch(() => { /* closing */ });
+      };
+    }
+    track.onReceiveRtp.subscribe((rtp) => {
+      if (track.kind === 'audio') audioPackets++;
+      else if (loseNext) loseNext = false;
+      else depacketizer.push(rtp);
+    });
+  });
   const result = await exchange(pc, url);
   return {
     pc, result,
     audioPackets: () => audioPackets,
+    keyframeRequests: () => keyframeRequests,
+    loseNextVideoPacket: () => { loseNext = true; },
     close: async () => {
       await decoder.kill();
       await pc.close();

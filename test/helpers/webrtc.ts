@@ -2,7 +2,7 @@ import { MediaStreamTrack, type RTCPeerConnection } from 'werift';
 import type { Config } from '../../src/config/schema.js';
 import type { VideoFrame } from '../../src/core/frame.js';
 import { FfmpegProcess } from '../../src/media/ffmpeg.js';
-import { exchange, openRtpInlet, whepDecodingViewer, type SdpExchange } from '../../src/webrtc/client.js';
+import { exchange, openRtpInlet, whepDecodingViewer, type DecodingViewer, type SdpExchange } from '../../src/webrtc/client.js';
 import { createPeer } from '../../src/webrtc/peer.js';
 import { BOX, type ClipOptions } from './media.js';
 
@@ -73,13 +73,9 @@ export async function whipPublish(config: Config, url: string, clip: ClipOptions
   };
 }
 
-export interface WhepViewer {
-  readonly pc: RTCPeerConnection;
-  readonly result: SdpExchange;
+export interface WhepViewer extends DecodingViewer {
   /** The last decoded frames, newest last. */
   readonly frames: VideoFrame[];
-  audioPackets(): number;
-  close(): Promise<void>;
 }
 
 export async function whepView(config: Config, url: string, opts: { audio?: boolean } = {}): Promise<WhepViewer> {
