@@ -16,6 +16,7 @@ import { boundPlayerBacklog, startNms } from './rtmp/nms.js';
 import { StreamRegistry } from './stream/registry.js';
 import { OpusRelay } from './webrtc/opus-relay.js';
 import { AacToOpus } from './egress/whep/aac-to-opus.js';
+import { tuneHeapForVideo } from './core/heap.js';
 
 /** Address our own processes use to reach the server: the wildcard binds are not connectable. */
 export function localHost(bind: string): string {
@@ -87,6 +88,7 @@ export class ClearcastServer {
   }
 
   async start(): Promise<void> {
+    tuneHeapForVideo();
     const c = this.config;
     await this.checkModel();
     this.nms = await startNms({ bind: c.server.bind, rtmpPort: c.rtmp.port, httpFlvPort: c.rtmp.httpFlvPort, dataDir: c.server.dataDir, maxConnections: c.server.maxConnections, log: this.log });

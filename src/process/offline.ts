@@ -6,6 +6,7 @@ import { FrameWindow } from '../filter/frame-window.js';
 import { FrameDecoder } from '../media/decoder.js';
 import { FfmpegProcess } from '../media/ffmpeg.js';
 import { probeMedia } from '../media/probe.js';
+import { tuneHeapForVideo } from '../core/heap.js';
 
 export interface ProcessFileOptions {
   readonly input: string;
@@ -45,6 +46,7 @@ function audioArgs(output: string, codec: string | undefined): string[] {
  * order, with nothing dropped (unlike live, a file can wait). Audio is taken from the input as is.
  */
 export async function processFile(opts: ProcessFileOptions): Promise<ProcessFileResult> {
+  tuneHeapForVideo();
   const info = await probeMedia(opts.input);
   const window = new FrameWindow(Math.max(opts.windowFrames ?? 8, opts.filter.windowFramesNeeded ?? 1));
   const filterMs = new RecentSamples(100_000);
