@@ -8,8 +8,9 @@
  *   npm run build && node dist/bench/degraded-quality.js [--every 4] [--clips 3] [--size 1280x720] [--frames 200]
  *
  * `--every n`: one frame in n is on time, the others are processed as behind (0: all on time).
- * Prints luma PSNR inside the true caption masks from frame 50 on, per clip and the mean, and the
- * filter's mean wall time a frame (a rough figure: timings belong to detect-speed and bench:latency).
+ * Prints luma PSNR inside the true caption masks from frame 50 on, per clip and the mean, the same
+ * by frames since the last on-time frame (0: on time), and the filter's mean wall time a frame (a
+ * rough figure: timings belong to detect-speed and bench:latency).
  */
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -39,6 +40,8 @@ if (!media) throw new Error('no media: ../shared/media or test/fixtures/media');
 const photos = [...media.photos].sort().slice(0, Number(opts.clips));
 
 const scores: number[] = [];
+// Squared error and pixels by frames since the last on-time frame (0: on time), over all clips.
+const byPhase = Array.from({ length: Math.max(1, every) }, () => ({ se: 0, n: 0 }));
 for (const [k, photo] of photos.entries()) {
   const script = k % 2 ? 'cjk' : 'latin';
   const clip = await synthesizeClip({ id: `degraded-${k}`, seed: 500 + k, width: W, height: H, fps: 25, frames, source: { kind: 'pan', photo }, overlays: [{ kind: 'subtitles', look: { script } }] });
@@ -54,17 +57,24 @@ for (const [k, photo] of photos.entries()) {
     if (f < SKIP) continue;
     const mask = trueMask(clip.alpha[f]!, clip.truth.maskAlphaMin);
     const clean = clip.clean[f]!;
+    let frameSe = 0, frameN = 0;
     for (let i = 0; i < W * H; i++) {
       if (!mask[i]) continue;
       const d = out.data[i]! - clean[i]!;
-      se += d * d;
-      n++;
+      frameSe += d * d;
+      frameN++;
     }
+    se += frameSe;
+    n += frameN;
+    const phase = byPhase[every > 0 ? f % every : 0]!;
+    phase.se += frameSe;
+    phase.n += frameN;
   }
   await filter.close();
   const score = psnrFromMse(se / Math.max(1, n));
   scores.push(score);
   console.log(`${photo.split('/').pop()} (${script}): PSNR inside the captions ${score.toFixed(2)} dB (${n} pixels, frames ${SKIP}-${frames - 1}); ${(ms / frames).toFixed(1)} ms a frame`);
 }
+if (every > 1) console.log(`by frames since the last on time: ${byPhase.map((p, k) => `${k}: ${psnrFromMse(p.se / Math.max(1, p.n)).toFixed(2)}`).join(', ')} dB`);
 console.log(`mean ${(scores.reduce((a, b) => a + b, 0) / scores.length).toFixed(2)} dB, ${every > 0 ? `one frame in ${every} on time` : 'every frame on time'}, ${W}x${H}`);
 process.exit(0);

@@ -339,6 +339,23 @@ describe('temporal fill with a caption that comes and goes (static camera)', () 
     fill.apply(captioned, out, W, H, [hole('cue', CAPTION)]);
     for (const i of planeOffsets(CAPTION)) expect(out[i]).toBe(background[i]);
   });
+  it('settling counts the stream\'s frames when told them: called on one frame in 4, it waits 6 frames of time, not 6 calls', () => {
+    // The caption is up, then gone: the stage behind calls on frames 4, 8, 12, ...; the caption is back on the call after.
+    const pastedAfter = (backgroundCalls: number, numbered: boolean): number => {
+      const fill = new TemporalFill({ settleFrames: 6 });
+      fill.apply(captioned, Buffer.from(captioned), W, H, [hole('cue', CAPTION)], numbered ? 0 : undefined);
+      for (let k = 1; k <= backgroundCalls; k++) fill.apply(background, background, W, H, [], numbered ? 4 * k : undefined);
+      const known = fill.apply(captioned, Buffer.from(captioned), W, H, [hole('cue', CAPTION)], numbered ? 4 * (backgroundCalls + 1) : undefined);
+      return known[0]!.count;
+    };
+    const area = CAPTION.width * CAPTION.height;
+    // Seen on frames 4, 8, 12: unchanged since frame 4, committed at 12 (6 frames later).
+    expect(pastedAfter(3, true)).toBeGreaterThan(0.9 * area);
+    expect(pastedAfter(2, true)).toBe(0);
+    // Counted in calls, three sightings are not six frames.
+    expect(pastedAfter(3, false)).toBe(0);
+    expect(pastedAfter(7, false)).toBeGreaterThan(0.9 * area);
+  });
 });
 
 describe('temporal fill in the mask-free filter', () => {

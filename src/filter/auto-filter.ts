@@ -315,7 +315,7 @@ export class AutoFilter implements Filter {
     }
     if (targets.length === 0) {
       // Memories of targets that just went away (a caption between cues) keep watching the scene.
-      this.known = ctx.behind ? [] : this.temporal?.apply(frame.data, frame.data, width, height, []) ?? [];
+      this.known = ctx.behind ? [] : this.temporal?.apply(frame.data, frame.data, width, height, [], frame.seq) ?? [];
       return { data: frame.data, degraded: ctx.behind };
     }
 
@@ -363,7 +363,7 @@ export class AutoFilter implements Filter {
     // the first second). Where it is the only finder (a still shot, a drifting bug over a still
     // camera) the scene behind rarely shows anyway.
     const remembered = targets.filter((t) => !isLogoNetRegion(t.id));
-    this.known = this.temporal && !ctx.behind ? this.temporal.apply(frame.data, work, width, height, remembered) : [];
+    this.known = this.temporal && !ctx.behind ? this.temporal.apply(frame.data, work, width, height, remembered, frame.seq) : [];
     const holes: Hole[] = [];
     // This frame's camera step, for the de-blend's motion references (none while behind: the temporal fill did not run).
     const step = this.temporal && !ctx.behind ? this.temporal.cameraStep : undefined;

@@ -110,7 +110,7 @@ export class ManualRegionFilter implements Filter {
     }
     if (placed.length === 0) {
       // Memories of regions that just went away (a caption between cues) keep watching the scene.
-      this.known = this.temporal?.apply(frame.data, frame.data, width, height, []) ?? [];
+      this.known = this.temporal?.apply(frame.data, frame.data, width, height, [], frame.seq) ?? [];
       return { data: frame.data, degraded: false };
     }
 
@@ -137,7 +137,7 @@ export class ManualRegionFilter implements Filter {
       filled.push(placed[k]!);
     }
     // Behind: no time for the memories; they catch up with the camera on the next frame they see.
-    if (this.temporal && !ctx.behind) this.known = this.temporal.apply(frame.data, out, width, height, placed);
+    if (this.temporal && !ctx.behind) this.known = this.temporal.apply(frame.data, out, width, height, placed, frame.seq);
     for (const { id, rects } of filled) this.store(id, width, height, rects, planes);
     if (!this.model) return { data: out, degraded: reused };
     // The model refines what was interpolated; what an earlier frame showed is exact and stays.
