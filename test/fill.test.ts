@@ -389,42 +389,63 @@ describe('spatial fill in the mask-free filter', () => {
     for (const out of [caption, logo]) expect(out[(box.y + 10) * W + box.x + 30]).toBeLessThan(200);
   });
 
-  it('reuses the last fill of an unchanged target while behind, three times at most and never an old one', async () => {
-    /** The plate over a texture that moves a pixel a frame: each frame's own fill differs from the last. */
-    const moving = (seq: number): VideoFrame => {
-      const f = frameWithPlate(box);
-      for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) if (!(y >= box.y && y < box.y + box.height && x >= box.x && x < box.x + box.width)) f.data[y * W + x] = 60 + (((x + seq) * 7 + y * 13) % 90);
-      return { ...f, seq, ptsMs: seq * 40 };
-    };
-    const inside = (d: Uint8Array) => Array.from({ length: box.height }, (_, j) => Buffer.from(d.subarray((box.y + j) * W + box.x, (box.y + j) * W + box.x + box.width))).map((b) => b.toString('hex')).join();
+  /** The plate over a texture that moves a pixel a frame: each frame's own fill differs from the last. */
+  const moving = (seq: number): VideoFrame => {
+    const f = frameWithPlate(box);
+    for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) if (!(y >= box.y && y < box.y + box.height && x >= box.x && x < box.x + box.width)) f.data[y * W + x] = 60 + (((x + seq) * 7 + y * 13) % 90);
+    return { ...f, seq, ptsMs: seq * 40 };
+  };
+  const inside = (d: Uint8Array) => Array.from({ length: box.height }, (_, j) => Buffer.from(d.subarray((box.y + j) * W + box.x, (box.y + j) * W + box.x + box.width))).map((b) => b.toString('hex')).join();
+  /** The frame filled by a filter that has seen nothing before it. */
+  const fresh = async (frame: VideoFrame) => {
+    const alone = new AutoFilter({ subtitles: false, ticker: false });
+    alone.setRegions([solid('subtitle')]);
+    const out = await alone.process(frame, { window: new FrameWindow(2), behind: false });
+    await alone.close();
+    return out.data;
+  };
+
+  it('reuses the last fill of an unchanged target while behind, seven times at most and never an old one', async () => {
     const filter = new AutoFilter({ subtitles: false, ticker: false });
     filter.setRegions([solid('subtitle')]);
     const window = new FrameWindow(2);
-    const fresh = async (frame: VideoFrame) => {
-      const alone = new AutoFilter({ subtitles: false, ticker: false });
-      alone.setRegions([solid('subtitle')]);
-      const out = await alone.process(frame, { window: new FrameWindow(2), behind: false });
-      await alone.close();
-      return out.data;
-    };
     const onTime = await filter.process(moving(0), { window, behind: false });
-    for (let seq = 1; seq <= 4; seq++) {
+    for (let seq = 1; seq <= 8; seq++) {
       const frame = moving(seq);
       const out = await filter.process(frame, { window, behind: true });
       expect(out.degraded).toBe(true);
       // Outside the target the frame is this one's.
       expect(out.data[5 * W + 5]).toBe(frame.data[5 * W + 5]);
-      if (seq <= 3) expect(inside(out.data)).toBe(inside(onTime.data));
+      if (seq <= 7) expect(inside(out.data)).toBe(inside(onTime.data));
       else expect(inside(out.data)).toBe(inside(await fresh(frame)));
     }
-    expect(inside(await fresh(moving(4)))).not.toBe(inside(onTime.data));
+    expect(inside(await fresh(moving(8)))).not.toBe(inside(onTime.data));
     // Across a dropped frame it is still reused; made more than 8 frames before (a target back after
     // a while), it is not.
-    const afterDrop = await filter.process(moving(6), { window, behind: true });
-    expect(inside(afterDrop.data)).toBe(inside(await fresh(moving(4))));
-    const late = moving(13);
+    const afterDrop = await filter.process(moving(10), { window, behind: true });
+    expect(inside(afterDrop.data)).toBe(inside(await fresh(moving(8))));
+    const late = moving(17);
     const afterGap = await filter.process(late, { window, behind: true });
     expect(inside(afterGap.data)).toBe(inside(await fresh(late)));
+    await filter.close();
+  });
+
+  it('while behind, a region found with a changed mask keeps its last fill where both masks agree and fills the rest', async () => {
+    const filter = new AutoFilter({ subtitles: false, ticker: false });
+    filter.setRegions([solid('subtitle')]);
+    const window = new FrameWindow(2);
+    const onTime = await filter.process(moving(0), { window, behind: false });
+    // A look while behind finds the caption two pixels wider: the same region, a new mask.
+    const wider = { ...box, width: box.width + 2 };
+    filter.setRegions([{ id: 'subtitle', kind: 'subtitle', rect: wider, enabled: true, mask: new Uint8Array(wider.width * wider.height).fill(1) }]);
+    const frame = moving(1);
+    const out = await filter.process(frame, { window, behind: true });
+    expect(inside(out.data)).toBe(inside(onTime.data));
+    expect(inside(out.data)).not.toBe(inside(await fresh(frame)));
+    // The two new columns (and the grown pixel beside them) were filled: no longer the frame's texture.
+    let changed = 0;
+    for (let y = box.y; y < box.y + box.height; y++) for (let x = box.x + box.width; x < box.x + box.width + 3; x++) if (out.data[y * W + x] !== frame.data[y * W + x]) changed++;
+    expect(changed).toBeGreaterThan(box.height * 2);
     await filter.close();
   });
 });
