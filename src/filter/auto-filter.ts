@@ -161,7 +161,7 @@ export class AutoFilter implements Filter {
   /**
    * Per filled (not de-blended) target, the values its pixels got in the last frame that computed
    * them: while the stage is behind, an unchanged target takes them again instead of being filled
-   * afresh, a few times and while they are recent (see reusableFill).
+   * afresh, a few times and while they are recent (see keptFill).
    */
   private readonly fills = new Map<string, StoredFill>();
   private readonly deblendParams: DeblendParams;
@@ -333,26 +333,18 @@ export class AutoFilter implements Filter {
     const blend = this.blendStats(width, height);
     // Behind, reusing the last fill is the quality given up first (the spatial fill of a caption band
     // was the largest single cost of a degraded frame). Only a few frames in a row: under a pan a fill
-    // held longer drifts off the scene around it.
-    const reuse = targets.map((t) => (ctx.behind ? this.reusableFill(t, frame.seq) : undefined));
-    // A look while behind gives a caption a slightly different mask (the net's output moves with
-    // the scene under it), so a new target: its last fill still holds where both masks agree.
-    const carry = targets.map((t, k) => (ctx.behind && !reuse[k] && !t.deblend ? this.carriedFill(t, frame.seq, width) : undefined));
+    // held longer drifts off the scene around it. A look while behind gives a caption a slightly
+    // different mask (the net's output moves with the scene under it), so a new target: its
+    // region's last fill still holds where both masks agree, and only the rest is filled.
+    const kept = targets.map((t) => (ctx.behind && !t.deblend ? this.keptFill(t, frame.seq, width) : undefined));
     const spatial = targets.map((t, k) => [0, 1, 2].map((p) => {
-      const again = reuse[k];
-      if (again) {
-        // Into the scratch frame, like a fill: later targets read it as the scene around them.
-        const pixels = this.pixelsOf(t, p === 0 ? 1 : 2, keep, width, workPlanes[p]!.width);
-        const plane = workPlanes[p]!, values = again.values[p]!;
-        for (let i = 0; i < pixels.length; i++) plane.data[plane.offset + pixels[i]!] = values[i]!;
-        return true;
-      }
       const later = targets.slice(k + 1).map((l) => l.rects[p]!);
       const r = t.rects[p]!;
-      const carried = carry[k];
-      if (carried) {
+      const last = kept[k];
+      if (last) {
+        // Into the scratch frame, like a fill: later targets read it as the scene around them.
         const plane = workPlanes[p]!;
-        const missing = writeKnown(plane, this.pixelsOf(t, p === 0 ? 1 : 2, keep, width, plane.width), carried.pixels[p]!, carried.values[p]!);
+        const missing = writeKnown(plane, this.pixelsOf(t, p === 0 ? 1 : 2, keep, width, plane.width), last.pixels[p]!, last.values[p]!);
         return missing.length === 0 || fillMask(plane, r, fillDomain(r, missing, plane.width, later), MASK_FILL_SWEEPS, this.maskScratch);
       }
       const domain = fillDomain(r, this.pixelsOf(t, p === 0 ? 1 : 2, keep, width, workPlanes[p]!.width), workPlanes[p]!.width, later);
@@ -386,10 +378,10 @@ export class AutoFilter implements Filter {
         // pixels an earlier frame showed are copied, not guessed.
         if (p === 0 && this.model) holes.push(holeFromPixels(t.id, t.rects[0]!, this.guessedOnly(t, filled, width), width));
       }
-      const again = reuse[k], carried = carry[k];
-      if (again) again.reuses++;
-      // A carried fill is as old as the one it came from, and counts as a use of it.
-      else if (carried) this.keepFill(t, outPlanes, keep, width, carried.seq, carried.reuses + 1);
+      const last = kept[k];
+      if (last?.target === t) last.reuses++;
+      // Carried over to a new mask, it is as old as the fill it came from, and counts as a use of it.
+      else if (last) this.keepFill(t, outPlanes, keep, width, last.seq, last.reuses + 1);
       else if (!t.deblend && spatial[k]!.every(Boolean)) this.keepFill(t, outPlanes, keep, width, frame.seq, 0);
       else this.fills.delete(t.id);
     });
@@ -412,28 +404,16 @@ export class AutoFilter implements Filter {
   }
 
   /**
-   * The last fill of `t`, if it may be used again for frame `seq`: same target and exclusions, used
-   * again fewer than REUSE_FILL_FRAMES times, and made at most MAX_REUSED_AGE_FRAMES frames before
-   * (a target that went away and came back gets a fresh fill). The age allows for dropped frames in
-   * between: the stage drops only when far behind, where a fresh fill is the last thing to spend on.
+   * The last fill of `t`'s region, if it may be used again for frame `seq`: same exclusions and
+   * frame size, used again fewer than REUSE_FILL_FRAMES times, and made at most
+   * MAX_REUSED_AGE_FRAMES frames before (a target that went away and came back gets a fresh fill).
+   * The age allows for dropped frames in between: the stage drops only when far behind, where a
+   * fresh fill is the last thing to spend on. `t` may be the fill's own target or a new one for
+   * the same region (its mask changed).
    */
-  private reusableFill(t: Target, seq: number): StoredFill | undefined {
+  private keptFill(t: Target, seq: number, width: number): StoredFill | undefined {
     const f = this.fills.get(t.id);
-    return f && f.target === t && this.stillUsable(f, seq) ? f : undefined;
-  }
-
-  /** A kept fill may serve frame `seq`: same exclusions, within the limits on uses and age. */
-  private stillUsable(f: StoredFill, seq: number): boolean {
-    return f.exclusions === this.exclusions && f.reuses < REUSE_FILL_FRAMES && seq > f.seq && seq - f.seq <= MAX_REUSED_AGE_FRAMES;
-  }
-
-  /**
-   * The last fill of the region behind `t` when `t` is a new target for it (its mask changed), if
-   * that fill may still be used (the limits of reusableFill) in a frame of the same size.
-   */
-  private carriedFill(t: Target, seq: number, width: number): StoredFill | undefined {
-    const f = this.fills.get(t.id);
-    return f && f.target !== t && f.width === width && this.stillUsable(f, seq) ? f : undefined;
+    return f && f.width === width && f.exclusions === this.exclusions && f.reuses < REUSE_FILL_FRAMES && seq > f.seq && seq - f.seq <= MAX_REUSED_AGE_FRAMES ? f : undefined;
   }
 
   /** Copies what `t`'s pixels got in `out`, reusing the arrays of its last fill where they fit. */
@@ -714,7 +694,7 @@ const BEHIND_LOOK_EVERY = 4;
 /**
  * While behind, a target's last fill is used again for at most this many frames in a row, then
  * computed afresh (spatially: the temporal fill waits for a frame on time). A look while behind
- * gives a caption a new mask, and its fill is carried over to it (carriedFill), counting as a use.
+ * gives a caption a new mask, and its fill is carried over to it (keptFill), counting as a use.
  * Under a pan a held fill drifts off the scene, ~0.7 dB a frame inside captions, yet for about 8
  * frames that is still better than a fresh spatial fill (~17 dB, against ~24 on time).
  * `node dist/bench/degraded-quality.js` (captions over 720p pans, one frame in n on time): n = 8
