@@ -20,7 +20,7 @@ import { FrameWindow } from '../src/filter/frame-window.js';
 import { trueMask } from '../src/synth/clip.js';
 import { synthesizeClip } from '../src/synth/synthesize.js';
 import { findMedia } from './cases.js';
-import { psnrFromMse } from './metrics.js';
+import { maskedSquaredError, psnrFromMse } from './metrics.js';
 import { tuneHeapForVideo } from '../src/core/heap.js';
 
 const opts = new Command()
@@ -55,15 +55,7 @@ for (const [k, photo] of photos.entries()) {
     const out = await filter.process(frame, { window, behind: every > 0 && f % every !== 0 });
     ms += performance.now() - t0;
     if (f < SKIP) continue;
-    const mask = trueMask(clip.alpha[f]!, clip.truth.maskAlphaMin);
-    const clean = clip.clean[f]!;
-    let frameSe = 0, frameN = 0;
-    for (let i = 0; i < W * H; i++) {
-      if (!mask[i]) continue;
-      const d = out.data[i]! - clean[i]!;
-      frameSe += d * d;
-      frameN++;
-    }
+    const { se: frameSe, n: frameN } = maskedSquaredError(out.data, clip.clean[f]!, trueMask(clip.alpha[f]!, clip.truth.maskAlphaMin));
     se += frameSe;
     n += frameN;
     const phase = byPhase[every > 0 ? f % every : 0]!;

@@ -20,6 +20,18 @@ export function psnr(a: Uint8Array, b: Uint8Array): number {
   return psnrFromMse(sum / a.length);
 }
 
+/** Sum of squared differences between `a` and `b` over the pixels where `mask` is set, and how many those are. */
+export function maskedSquaredError(a: Uint8Array, b: Uint8Array, mask: Uint8Array): { se: number; n: number } {
+  let se = 0, n = 0;
+  for (let i = 0; i < mask.length; i++) {
+    if (!mask[i]) continue;
+    const d = a[i]! - b[i]!;
+    se += d * d;
+    n++;
+  }
+  return { se, n };
+}
+
 /** Square (Chebyshev) dilation by `r` pixels, separable so it costs O(r) per pixel per pass. */
 export function dilate(mask: Uint8Array, width: number, height: number, r: number): Uint8Array {
   if (r <= 0) return mask.slice();

@@ -6,7 +6,7 @@ import { FrameWindow } from '../src/filter/frame-window.js';
 import { synthesizeClip, trueMask } from '../src/synth/index.js';
 import { benchCases, findMedia, texturedPhotos } from './cases.js';
 import { logoMask, logoNetTrial, logoTruth } from './logo-masks.js';
-import { addMaskCounts, detectionScores, psnrFromMse } from './metrics.js';
+import { addMaskCounts, detectionScores, maskedSquaredError, psnrFromMse } from './metrics.js';
 
 /**
  * Second by second, how the mask-free filter does on the bench's clips: luma PSNR inside the true
@@ -56,13 +56,10 @@ for (const c of benchCases(media, { full: opts.full, seed: Number(opts.seed) }).
     window.push(frame);
     const out = (await filter.process(frame, { window, behind: false })).data;
     const truth = trueMask(clip.alpha[f]!);
-    const clean = clip.clean[f]!;
-    for (let i = 0; i < w * h; i++) {
-      if (!truth[i]) continue;
-      se += (out[i]! - clean[i]!) ** 2;
-      seInput += (clip.input[f]![i]! - clean[i]!) ** 2;
-      n++;
-    }
+    const filtered = maskedSquaredError(out, clip.clean[f]!, truth);
+    se += filtered.se;
+    seInput += maskedSquaredError(clip.input[f]!, clip.clean[f]!, truth).se;
+    n += filtered.n;
     if ((f + 1) % fps !== 0 && f !== clip.input.length - 1) continue;
     const logos = filter.detectedRegions().filter((r) => r.state === 'active' && r.kind === 'logo');
     const counts = { tp: 0, fp: 0, fn: 0 };
