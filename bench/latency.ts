@@ -24,7 +24,6 @@ import { dirname, join } from 'node:path';
 import { InvalidArgumentError, Option } from 'commander';
 import { defaultsWith } from '../src/config/load.js';
 import { createLogger } from '../src/core/log.js';
-import { PROJECT_ROOT } from '../src/core/paths.js';
 import { demoGeometry } from '../src/demo/source.js';
 import { ClearcastServer } from '../src/server.js';
 import { freePort } from '../src/core/net.js';
@@ -32,6 +31,7 @@ import type { StreamPipeline, StreamStats } from '../src/stream/pipeline.js';
 import { cpuSnapshot, cpuSplit, type CpuSnapshot, type CpuSplit } from './cpu-split.js';
 import { overlayScene, type LatencyScene } from './latency-scene.js';
 import { BARCODE_AREA, barcodePublisher, barcodeReceiver, latencyBenchCommand, percentile, preencodeBarcode, preencodedPublisher, r1, sendPaced, type PacedRun } from './barcode.js';
+import { freshDataDir } from './data-dir.js';
 
 /** Seconds at the start left out of every figure: decoder probing and x264 start-up. */
 const WARMUP_S = 2;
@@ -99,8 +99,9 @@ async function replayPreencoded(url: string, file: string, o: { seconds: number;
 
 async function runMode(mode: Mode, o: { seconds: number; width: number; height: number; fps: number }, scene: LatencyScene | undefined, preencoded: string | undefined): Promise<ModeResult> {
   const g = demoGeometry(o.width, o.height);
+  const dataDir = freshDataDir();
   const config = defaultsWith({
-    server: { httpPort: await freePort(), dataDir: join(PROJECT_ROOT, 'data', 'bench') },
+    server: { httpPort: await freePort(), dataDir: dataDir.path },
     rtmp: { port: await freePort(), httpFlvPort: await freePort() },
     pipeline: { filter: filterOf(mode), temporalFill: !mode.endsWith('-spatial'), regions: { '*': [g.logo, g.subtitles] }, model: { enabled: mode.endsWith('-model') }, auto: { logoNet: !mode.endsWith('-nolooks') } },
     log: { level: 'warn' },
@@ -132,6 +133,7 @@ async function runMode(mode: Mode, o: { seconds: number; width: number; height: 
   await new Promise((r) => setTimeout(r, 1500));
   for (const r of rx) await r.kill();
   await server.stop();
+  dataDir.remove();
 
   const origLat: number[] = [];
   const cleanLat: number[] = [];

@@ -38,6 +38,7 @@ import { playerCount } from '../src/rtmp/nms.js';
 import type { StreamPipeline, StreamStats } from '../src/stream/pipeline.js';
 import { FrameTimes } from './frame-times.js';
 import { BARCODE_CODES, barcodeFlvReceiver, barcodeFrame, barcodePublisher, percentile, r1 } from './barcode.js';
+import { freshDataDir } from './data-dir.js';
 
 interface Options {
   minutes: number;
@@ -297,8 +298,9 @@ async function main(): Promise<void> {
   if (o.report) return report(o.report);
 
   const g = demoGeometry(o.width, o.height);
+  const dataDir = freshDataDir();
   const config = defaultsWith({
-    server: { httpPort: await freePort(), dataDir: join(PROJECT_ROOT, 'data', 'bench') },
+    server: { httpPort: await freePort(), dataDir: dataDir.path },
     rtmp: { port: await freePort(), httpFlvPort: await freePort() },
     pipeline: { filter: o.filter, regions: { '*': [g.logo, g.subtitles] } },
     log: { level: 'warn' },
@@ -330,6 +332,7 @@ async function main(): Promise<void> {
   await Promise.all(runs.map((run, i) => runStream(server, run, o, i * 1000, (period * (i + 1)) / o.streams, endAt)));
   clearInterval(timer);
   await server.stop();
+  dataDir.remove();
 
   // Per interval: memory and internal latency as sampled; clean-path latency of the frames sent in it.
   const rows = samples.map((s, i) => {

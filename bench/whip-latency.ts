@@ -17,13 +17,13 @@ import { MediaStreamTrack } from 'werift';
 import { defaultsWith } from '../src/config/load.js';
 import { createLogger } from '../src/core/log.js';
 import { freePort } from '../src/core/net.js';
-import { PROJECT_ROOT } from '../src/core/paths.js';
 import { demoGeometry } from '../src/demo/source.js';
 import { FfmpegProcess } from '../src/media/ffmpeg.js';
 import { ClearcastServer } from '../src/server.js';
 import { exchange, openRtpInlet, whepDecodingViewer } from '../src/webrtc/client.js';
 import { createPeer } from '../src/webrtc/peer.js';
 import { latencyBenchCommand, percentile, r1, readBarcode, sendPaced } from './barcode.js';
+import { freshDataDir } from './data-dir.js';
 
 /** Seconds at the start left out: decoder probing, x264 start-up, the viewer's first keyframe. */
 const WARMUP_S = 2;
@@ -38,8 +38,9 @@ interface Options {
 
 async function measure(o: Options): Promise<Record<string, unknown>> {
   const g = demoGeometry(o.width, o.height);
+  const dataDir = freshDataDir();
   const config = defaultsWith({
-    server: { httpPort: await freePort(), dataDir: join(PROJECT_ROOT, 'data', 'bench') },
+    server: { httpPort: await freePort(), dataDir: dataDir.path },
     rtmp: { port: await freePort(), httpFlvPort: await freePort() },
     pipeline: { filter: 'manual', regions: { '*': [g.logo, g.subtitles] } },
     log: { level: 'warn' },
@@ -79,6 +80,7 @@ async function measure(o: Options): Promise<Record<string, unknown>> {
   inlet.close();
   await pc.close();
   await server.stop();
+  dataDir.remove();
 
   const latency: number[] = [];
   for (const [i, ts] of sent) {
