@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Rect, VideoFrame } from '../src/core/frame.js';
 import { AutoFilter } from '../src/filter/auto-filter.js';
 import { FrameWindow } from '../src/filter/frame-window.js';
+import { CaptionNetThread, liveCaptionWorkers } from '../src/filter/detect/caption-thread.js';
 import { SubtitleNetDetector } from '../src/filter/detect/subtitle-net.js';
 import { TickerDetector } from '../src/filter/detect/ticker.js';
 import { WorkerOnnxSession } from '../src/filter/detect/onnx-session.js';
@@ -24,15 +25,16 @@ const HELD_OUT: readonly Partial<SubtitleLook>[] = [
 ];
 
 /** Pixel recall and precision of the caption net against alpha >= 3, every frame (the bench's scoring). */
-async function captionScore(det: SubtitleNetDetector, c: ClipData): Promise<{ recall: number; precision: number; found: number }> {
+async function captionScore(det: CaptionNetThread | SubtitleNetDetector, c: ClipData): Promise<{ recall: number; precision: number; found: number }> {
   const s = await scoreCaptions(det, c);
   return { recall: s.tp / s.truth, precision: s.tp / s.found, found: s.found };
 }
 
+// The net as the live path runs it: in its own thread, with its pre- and post-processing.
 describe('caption net', () => {
-  let det: SubtitleNetDetector;
+  let det: CaptionNetThread;
   beforeAll(async () => {
-    det = await SubtitleNetDetector.open();
+    det = await CaptionNetThread.open();
   });
   afterAll(() => det.close());
 
@@ -99,6 +101,44 @@ describe('caption net', () => {
     }
     const video = await synthesizeClip({ id: 'v', seed: 3, width: 320, height: 240, fps: 25, frames: 20, source: { kind: 'video', path: join(MEDIA, 'tree-160x120.mp4') }, overlays: [] });
     expect((await captionScore(det, video)).found).toBe(0);
+  });
+});
+
+describe('caption thread', () => {
+  it('finds, frame by frame, exactly the regions the detector finds in this thread', async () => {
+    const clip = await synthesizeClip({ id: 'same', seed: 11, width: 1280, height: 720, fps: 25, frames: 10, source: { kind: 'pan', photo: COFFEE }, overlays: [{ kind: 'subtitles', look: { ...HELD_OUT[1], style: 'shadow' } }] });
+    const here = await SubtitleNetDetector.open();
+    const thread = await CaptionNetThread.open();
+    let masks = 0;
+    for (let f = 0; f < clip.truth.frames; f++) {
+      await here.observe(frameOf(clip, f));
+      await thread.observe(frameOf(clip, f));
+      // Region for region: id, box, confidence and every mask pixel.
+      expect(thread.regions()).toEqual(here.regions());
+      masks += thread.regions().length;
+    }
+    expect(masks).toBeGreaterThan(0);
+    await here.close();
+    await thread.close();
+  });
+
+  it('fails a frame answered too late, refuses frames beyond its bound, and leaves no thread behind', async () => {
+    const before = liveCaptionWorkers();
+    const clip = await synthesizeClip({ id: 'late', seed: 3, width: 640, height: 360, fps: 25, frames: 3, source: { kind: 'pan', photo: CHELSEA }, overlays: [] });
+    const late = await CaptionNetThread.open(undefined, undefined, { timeoutMs: 0 });
+    expect(liveCaptionWorkers()).toBe(before + 1);
+    await expect(late.observe(frameOf(clip, 0))).rejects.toThrow(/longer than 0 ms/);
+    await late.close();
+    const bounded = await CaptionNetThread.open(undefined, undefined, { maxInFlight: 1 });
+    const first = bounded.observe(frameOf(clip, 1));
+    await expect(bounded.observe(frameOf(clip, 2))).rejects.toThrow(/busy/);
+    await first;
+    await bounded.close();
+    expect(liveCaptionWorkers()).toBe(before);
+  });
+
+  it('rejects a model that does not exist, with the path in the reason', async () => {
+    await expect(CaptionNetThread.open('/nonexistent/caption.onnx')).rejects.toThrow(/nonexistent\/caption\.onnx/);
   });
 });
 

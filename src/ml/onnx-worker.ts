@@ -9,6 +9,7 @@ import { basename, dirname, join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { nameThread } from '../core/thread-name.js';
+import { createOrtSession } from './ort-session.js';
 import type { NamedTensors, WorkerInit, WorkerReply, WorkerRequest } from './onnx-protocol.js';
 
 const init = workerData as WorkerInit;
@@ -17,16 +18,8 @@ nameThread(`cc-${basename(init.modelPath, '.onnx')}`);
 const port = parentPort!;
 const post = (msg: WorkerReply, transfer: ArrayBuffer[] = []): void => port.postMessage(msg, transfer);
 
-async function createSession(provider: string): Promise<ort.InferenceSession> {
-  return ort.InferenceSession.create(init.modelPath, {
-    executionProviders: [provider],
-    // A provider that cannot load is reported once, by the main thread: onnxruntime's own error
-    // print would be a second, noisier line.
-    logSeverityLevel: provider === 'cpu' ? 2 : 4,
-    intraOpNumThreads: init.threads,
-    interOpNumThreads: 1,
-    graphOptimizationLevel: 'all',
-  });
+function createSession(provider: string): Promise<ort.InferenceSession> {
+  return createOrtSession(init.modelPath, provider, init.threads);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { liveCaptionWorkers } from '../../src/filter/detect/caption-thread.js';
 import { liveDetectorWorkers } from '../../src/filter/detect/detector-thread.js';
 import { liveSocketReaders } from '../../src/media/socket-reader.js';
 import { liveOnnxWorkers } from '../../src/ml/onnx-session.js';
@@ -102,7 +103,7 @@ export async function leftovers(baseline: HandleCounts, ports: readonly number[]
     const now = activeHandles();
     const handles: Partial<HandleCounts> = {};
     for (const t of COUNTED) if (now[t] > baseline[t]) handles[t] = now[t] - baseline[t];
-    const report: LeakReport = { children: childProcesses(), handles, connections: openConnections(ports), workers: liveOnnxWorkers() + liveDetectorWorkers() + liveSocketReaders() };
+    const report: LeakReport = { children: childProcesses(), handles, connections: openConnections(ports), workers: liveOnnxWorkers() + liveDetectorWorkers() + liveCaptionWorkers() + liveSocketReaders() };
     const clean = report.children.length === 0 && Object.keys(handles).length === 0 && report.connections === 0 && report.workers === 0;
     if (clean || Date.now() > until) return report;
     await new Promise((r) => setTimeout(r, 100));

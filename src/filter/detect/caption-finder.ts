@@ -1,6 +1,7 @@
 import type { VideoFrame } from '../../core/frame.js';
 import type { Region } from '../filter.js';
-import { DEFAULT_SUBTITLE_MODEL, SubtitleNetDetector } from './subtitle-net.js';
+import { CaptionNetThread } from './caption-thread.js';
+import { DEFAULT_SUBTITLE_MODEL } from './subtitle-net.js';
 import type { SubtitleDetector } from './subtitles.js';
 
 const MAX_FAILURES_IN_ROW = 3;
@@ -11,9 +12,9 @@ const MAX_FAILURES_IN_ROW = 3;
  * stream). The model is loaded on the first frame; a failure is kept as the reason.
  */
 export class CaptionFinder {
-  private net: Promise<SubtitleNetDetector | undefined> | undefined;
+  private net: Promise<CaptionNetThread | undefined> | undefined;
   /** The net once loaded (observe starts its run without waiting a turn). */
-  private loaded: SubtitleNetDetector | undefined;
+  private loaded: CaptionNetThread | undefined;
   private classical: SubtitleDetector | undefined;
   private reason: string | undefined;
   private current: readonly Region[] = [];
@@ -27,13 +28,13 @@ export class CaptionFinder {
   }
 
   /**
-   * Looks for captions in `frame`. Once the net is loaded the frame is read and handed to its worker
-   * before this returns (no await in between), so the caller's own work overlaps the inference.
+   * Looks for captions in `frame`. Once the net is loaded the frame's bands are copied to its worker
+   * before this returns (no await in between), so the caller's own work overlaps the net's.
    */
   observe(frame: VideoFrame): Promise<void> {
     if (this.model !== false && !this.classical) {
       if (this.loaded) return this.observeNet(this.loaded, frame);
-      this.net ??= SubtitleNetDetector.open(this.model ?? DEFAULT_SUBTITLE_MODEL).then(
+      this.net ??= CaptionNetThread.open(this.model ?? DEFAULT_SUBTITLE_MODEL).then(
         (net) => (this.loaded = net),
         (err: unknown) => {
           this.reason = `caption model did not load: ${String((err as Error).message ?? err)}`;
@@ -45,7 +46,7 @@ export class CaptionFinder {
     return this.observeClassical(frame);
   }
 
-  private async observeNet(net: SubtitleNetDetector, frame: VideoFrame): Promise<void> {
+  private async observeNet(net: CaptionNetThread, frame: VideoFrame): Promise<void> {
     try {
       await net.observe(frame);
       this.current = net.regions();

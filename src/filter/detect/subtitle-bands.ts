@@ -57,3 +57,9 @@ export function readBand(frame: VideoFrame, scale: number, width: number, band: 
     }
   }
 }
+
+/** The full-resolution luma rows [y0, y1) that readBand reads of a width x height frame, band by band. */
+export function bandRows(width: number, height: number): [number, number][] {
+  const { scale, height: rows } = workingSize(width, height);
+  return captionBands(rows).map((b) => [b.y0 * scale, Math.min(height, b.y1 * scale)]);
+}
