@@ -2,7 +2,7 @@ import type { Region } from '../src/filter/filter.js';
 import { trueMask, type ClipData } from '../src/synth/index.js';
 
 export interface CaptionDetector {
-  observe(frame: { seq: number; ptsMs: number; width: number; height: number; data: Buffer; arrivedAt: number }): void | Promise<void>;
+  observe(frame: { seq: number; ptsMs: number; width: number; height: number; data: Buffer; arrivedAt: number }): unknown;
   regions(): readonly Region[];
   close?(): Promise<void>;
 }

@@ -110,12 +110,17 @@ describe('caption thread', () => {
     const here = await SubtitleNetDetector.open();
     const thread = await CaptionNetThread.open();
     let masks = 0;
-    for (let f = 0; f < clip.truth.frames; f++) {
-      await here.observe(frameOf(clip, f));
-      await thread.observe(frameOf(clip, f));
-      // Region for region: id, box, confidence and every mask pixel.
+    // Two frames posted at a time, as the filter does when it starts the next frame's look early:
+    // each answer is its own frame's.
+    for (let f = 0; f + 1 < clip.truth.frames; f += 2) {
+      const both = [thread.observe(frameOf(clip, f)), thread.observe(frameOf(clip, f + 1))];
+      for (const [k, answer] of both.entries()) {
+        await here.observe(frameOf(clip, f + k));
+        // Region for region: id, box, confidence and every mask pixel.
+        expect(await answer).toEqual(here.regions());
+        masks += here.regions().length;
+      }
       expect(thread.regions()).toEqual(here.regions());
-      masks += thread.regions().length;
     }
     expect(masks).toBeGreaterThan(0);
     await here.close();

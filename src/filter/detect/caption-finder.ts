@@ -48,8 +48,8 @@ export class CaptionFinder {
 
   private async observeNet(net: CaptionNetThread, frame: VideoFrame): Promise<void> {
     try {
-      await net.observe(frame);
-      this.current = net.regions();
+      // This frame's own answer: with the next frame's look already posted, net.regions() may be that one's.
+      this.current = await net.observe(frame);
       this.failuresInRow = 0;
       return;
     } catch (err) {

@@ -22,7 +22,7 @@ export function liveCaptionWorkers(): number {
 
 interface Pending {
   readonly seq: number;
-  resolve(): void;
+  resolve(regions: readonly Region[]): void;
   reject(e: Error): void;
   timer: NodeJS.Timeout;
   settled: boolean;
@@ -73,8 +73,11 @@ export class CaptionNetThread {
     });
   }
 
-  /** Posts the frame's caption-band rows (a copy); resolves once its regions are in. */
-  observe(frame: VideoFrame): Promise<void> {
+  /**
+   * Posts the frame's caption-band rows (a copy); resolves with that frame's regions (also what
+   * regions() gives until the next answer: with the next frame already posted, that may come first).
+   */
+  observe(frame: VideoFrame): Promise<readonly Region[]> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.closed) return Promise.reject(new Error('caption detector is closed'));
     if (this.pending.length >= this.maxInFlight) return Promise.reject(new Error(`caption worker busy (${this.maxInFlight} frames in flight)`));
@@ -125,16 +128,16 @@ export class CaptionNetThread {
     if (entry.settled) return;
     if (msg.type === 'observed') {
       this.current = msg.regions;
-      this.settle(entry);
+      this.settle(entry, undefined, msg.regions);
     } else this.settle(entry, new Error(`caption net: frame ${msg.seq}: ${msg.message}`));
   }
 
-  private settle(entry: Pending, err?: Error): void {
+  private settle(entry: Pending, err?: Error, regions: readonly Region[] = []): void {
     if (entry.settled) return;
     entry.settled = true;
     clearTimeout(entry.timer);
     if (err) entry.reject(err);
-    else entry.resolve();
+    else entry.resolve(regions);
   }
 
   private fail(err: Error): void {
