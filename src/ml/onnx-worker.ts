@@ -9,8 +9,8 @@ import { basename, dirname, join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { nameThread } from '../core/thread-name.js';
-import { createOrtSession } from './ort-session.js';
-import type { NamedTensors, WorkerInit, WorkerReply, WorkerRequest } from './onnx-protocol.js';
+import { copyOutputs, createOrtSession, toFeeds } from './ort-session.js';
+import type { WorkerInit, WorkerReply, WorkerRequest } from './onnx-protocol.js';
 
 const init = workerData as WorkerInit;
 // Named after the model (cc-subtitle-seg, cc-logo-seg, cc-sttn-inpaint) for top -H and the bench's CPU split.
@@ -72,20 +72,13 @@ port.on('message', (req: WorkerRequest) => {
     }
     if (!session) return post({ type: 'error', id: req.id, message: 'session failed to load' });
     try {
-      const feeds: Record<string, ort.Tensor> = {};
-      for (const [name, t] of Object.entries(req.inputs)) feeds[name] = new ort.Tensor('float32', t.data, t.dims);
+      const feeds = toFeeds(req.inputs);
       const t0 = performance.now();
       const results = await session.run(feeds);
       const ms = performance.now() - t0;
-      const outputs: NamedTensors = {};
-      const transfer: ArrayBuffer[] = [];
-      for (const [name, t] of Object.entries(results)) {
-        // Copied out of the native tensor's memory so the buffer can be transferred, not cloned.
-        const data = new Float32Array(t.data as Float32Array);
-        outputs[name] = { data, dims: [...t.dims] };
-        transfer.push(data.buffer as ArrayBuffer);
-      }
-      post({ type: 'result', id: req.id, outputs, ms }, transfer);
+      // Copies, so the buffers can be transferred, not cloned.
+      const outputs = copyOutputs(results);
+      post({ type: 'result', id: req.id, outputs, ms }, Object.values(outputs).map((t) => t.data.buffer as ArrayBuffer));
     } catch (err) {
       post({ type: 'error', id: req.id, message: (err as Error).message });
     }

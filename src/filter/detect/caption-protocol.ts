@@ -15,5 +15,5 @@ export type CaptionRequest =
 export type CaptionReply =
   | { readonly type: 'ready' }
   | { readonly type: 'failed'; readonly message: string }
-  | { readonly type: 'observed'; readonly seq: number; readonly regions: readonly Region[]; readonly ms: number }
+  | { readonly type: 'observed'; readonly seq: number; readonly regions: readonly Region[] }
   | { readonly type: 'error'; readonly seq: number; readonly message: string };

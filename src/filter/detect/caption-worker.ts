@@ -8,7 +8,7 @@ import { basename } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { nameThread } from '../../core/thread-name.js';
-import { createOrtSession } from '../../ml/ort-session.js';
+import { copyOutputs, createOrtSession, toFeeds } from '../../ml/ort-session.js';
 import type { CaptionInit, CaptionReply, CaptionRequest } from './caption-protocol.js';
 import type { InferenceRunner, Tensors } from './onnx-session.js';
 import { SubtitleNetDetector } from './subtitle-net.js';
@@ -24,13 +24,8 @@ class LocalRunner implements InferenceRunner {
   constructor(private readonly session: ort.InferenceSession) {}
 
   async run(inputs: Tensors): Promise<Tensors> {
-    const feeds: Record<string, ort.Tensor> = {};
-    for (const [name, t] of Object.entries(inputs)) feeds[name] = new ort.Tensor('float32', t.data, t.dims);
-    const results = await this.session.run(feeds);
-    const out: Record<string, { data: Float32Array; dims: number[] }> = {};
     // Copied: the detector keeps the last probabilities for the next frame.
-    for (const [name, t] of Object.entries(results)) out[name] = { data: new Float32Array(t.data as Float32Array), dims: [...t.dims] };
-    return out;
+    return copyOutputs(await this.session.run(toFeeds(inputs)));
   }
 
   close(): Promise<void> {
@@ -67,7 +62,6 @@ port.on('message', (req: CaptionRequest) => {
       return;
     }
     try {
-      const t0 = performance.now();
       const size = req.width * req.height;
       if (luma.length !== size) luma = Buffer.alloc(size);
       let at = 0;
@@ -78,7 +72,7 @@ port.on('message', (req: CaptionRequest) => {
         at += n;
       }
       await detector.observe({ seq: req.seq, ptsMs: req.ptsMs, width: req.width, height: req.height, data: luma, arrivedAt: 0 });
-      post({ type: 'observed', seq: req.seq, regions: detector.regions(), ms: performance.now() - t0 });
+      post({ type: 'observed', seq: req.seq, regions: detector.regions() });
     } catch (err) {
       post({ type: 'error', seq: req.seq, message: (err as Error).message });
     }
