@@ -166,12 +166,14 @@ export interface PacedRun {
   readonly sent: Map<number, number>;
   /** The stream's stats at the end (undefined if it never started). */
   readonly stats: StreamStats | undefined;
+  /** Its stats when the warm-up ended: drops and degraded frames are counted from there. */
+  readonly atWarmup: StreamStats | undefined;
 }
 
 /**
  * Feeds `seconds` of barcode frames to a publisher's encoder paced like a camera (frame i at
  * t0 + i/fps), and resets the stream's latency stats after the warm-up so they cover the same
- * frames as the barcode figures.
+ * frames as the barcode figures (and notes its counters then, for the same reason).
  */
 export async function sendPaced(
   o: { seconds: number; width: number; height: number; fps: number }, warmupS: number,
@@ -182,16 +184,20 @@ export async function sendPaced(
   const sent = new Map<number, number>();
   const t0 = performance.now();
   let stats: StreamStats | undefined;
+  let atWarmup: StreamStats | undefined;
   for (let i = 0; i < total; i++) {
     const wait = t0 + (i * 1000) / o.fps - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     const frame = barcodeFrame(layout.frameSize, o.width, o.height, i, scene?.(i));
     sent.set(i, performance.now());
     write(frame);
-    if (i === warmupS * o.fps) stream()?.resetLatencyStats();
+    if (i === warmupS * o.fps) {
+      atWarmup = stream()?.stats();
+      stream()?.resetLatencyStats();
+    }
     if (i % o.fps === 0) stats = stream()?.stats() ?? stats;
   }
-  return { sent, stats: stream()?.stats() ?? stats };
+  return { sent, stats: stream()?.stats() ?? stats, atWarmup };
 }
 
 /** The options every barcode latency bench takes: how long, what picture, where the JSON goes. */

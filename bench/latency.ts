@@ -47,8 +47,13 @@ interface ModeResult {
   decodeMs: { p50: number; p99: number };
   filterMs: { p50: number; p99: number };
   encodeMs: { p50: number; p99: number };
+  /** Frames dropped after the warm-up, in all and by where (StreamStats.droppedBy). */
   dropped: number;
+  droppedBy: StreamStats['droppedBy'] | undefined;
+  /** Frames the filter degraded (reused its last fill) after the warm-up. */
   degraded: number;
+  /** The same two during the warm-up (cold JIT, x264 starting): not in the figures above. */
+  warmup: { dropped: number; degraded: number };
   fpsOut: number;
   /** Model counters at the end of the run ("-model" modes). */
   model?: StreamStats['model'];
@@ -86,7 +91,11 @@ function parseModes(list: string): Mode[] {
 async function replayPreencoded(url: string, file: string, o: { seconds: number; fps: number }, stream: () => StreamPipeline | undefined): Promise<PacedRun> {
   const pub = preencodedPublisher(url, file);
   const t0 = performance.now();
-  const reset = setTimeout(() => stream()?.resetLatencyStats(), WARMUP_S * 1000);
+  let atWarmup: StreamStats | undefined;
+  const reset = setTimeout(() => {
+    atWarmup = stream()?.stats();
+    stream()?.resetLatencyStats();
+  }, WARMUP_S * 1000);
   let stats: StreamStats | undefined;
   const poll = setInterval(() => (stats = stream()?.stats() ?? stats), 1000);
   await pub.waitExit();
@@ -94,7 +103,7 @@ async function replayPreencoded(url: string, file: string, o: { seconds: number;
   clearInterval(poll);
   const sent = new Map<number, number>();
   for (let i = 0; i < Math.round(o.seconds * o.fps); i++) sent.set(i, t0 + (i * 1000) / o.fps);
-  return { sent, stats: stream()?.stats() ?? stats };
+  return { sent, stats: stream()?.stats() ?? stats, atWarmup };
 }
 
 async function runMode(mode: Mode, o: { seconds: number; width: number; height: number; fps: number }, scene: LatencyScene | undefined, preencoded: string | undefined): Promise<ModeResult> {
@@ -128,7 +137,7 @@ async function runMode(mode: Mode, o: { seconds: number; width: number; height: 
     pub.endInput();
     await pub.waitExit();
   }
-  const { sent, stats } = run;
+  const { sent, stats, atWarmup } = run;
   for (const t of cpuTimers) clearTimeout(t);
   await new Promise((r) => setTimeout(r, 1500));
   for (const r of rx) await r.kill();
@@ -157,12 +166,26 @@ async function runMode(mode: Mode, o: { seconds: number; width: number; height: 
     decodeMs: stats?.decodeMs ?? { p50: NaN, p99: NaN },
     filterMs: stats?.filterMs ?? { p50: NaN, p99: NaN },
     encodeMs: stats?.encodeMs ?? { p50: NaN, p99: NaN },
-    dropped: stats?.dropped ?? NaN,
-    degraded: stats?.degraded ?? NaN,
+    dropped: stats && atWarmup ? stats.dropped - atWarmup.dropped : NaN,
+    droppedBy: stats && atWarmup ? since(stats.droppedBy, atWarmup.droppedBy) : undefined,
+    degraded: stats && atWarmup ? stats.degraded - atWarmup.degraded : NaN,
+    warmup: { dropped: atWarmup?.dropped ?? NaN, degraded: atWarmup?.degraded ?? NaN },
     fpsOut: stats?.fpsOut ?? NaN,
     ...(stats?.model ? { model: stats.model } : {}),
     ...(cpuFrom && cpuTo ? { cpu: cpuSplit(cpuFrom, cpuTo, childRole) } : {}),
   };
+}
+
+function since(now: StreamStats['droppedBy'], then: StreamStats['droppedBy']): StreamStats['droppedBy'] {
+  return { compressed: now.compressed - then.compressed, filterQueue: now.filterQueue - then.filterQueue, encoder: now.encoder - then.encoder };
+}
+
+/** Dropped after the warm-up, with where when any were: "12 (queue 10, encoder 2)". */
+function droppedCell(r: ModeResult): string {
+  const by = r.droppedBy;
+  if (!by || r.dropped === 0) return String(r.dropped);
+  const parts = [['queue', by.filterQueue], ['encoder', by.encoder], ['compressed', by.compressed]].filter(([, n]) => Number(n) > 0).map(([k, n]) => `${k} ${n}`);
+  return `${r.dropped} (${parts.join(', ')})`;
 }
 
 async function main(): Promise<void> {
@@ -190,12 +213,12 @@ async function main(): Promise<void> {
     results.push(await runMode(mode, opts, scene, preencoded));
   }
   const base = results[0]!;
-  const rows = results.map((r) => `| ${r.mode} | ${r.matched}/${r.frames - WARMUP_S * opts.fps} | ${r.addedMs.p50} | ${r.addedMs.p99} | ${r.internalAddedMs.p50} | ${r.internalAddedMs.p99} | ${r.decodeMs.p50} / ${r.filterMs.p50} / ${r.encodeMs.p50} | ${preencoded ? 'n/a' : `${r.originalPathMs.p50} / ${r.cleanPathMs.p50}`} | ${r.dropped} | ${r.degraded} | ${(r.addedMs.p99 / base.addedMs.p99).toFixed(2)} |`);
+  const rows = results.map((r) => `| ${r.mode} | ${r.matched}/${r.frames - WARMUP_S * opts.fps} | ${r.addedMs.p50} | ${r.addedMs.p99} | ${r.internalAddedMs.p50} | ${r.internalAddedMs.p99} | ${r.decodeMs.p50} / ${r.filterMs.p50} / ${r.encodeMs.p50} | ${preencoded ? 'n/a' : `${r.originalPathMs.p50} / ${r.cleanPathMs.p50}`} | ${droppedCell(r)} | ${r.degraded} | ${r.warmup.dropped} / ${r.warmup.degraded} | ${(r.addedMs.p99 / base.addedMs.p99).toFixed(2)} |`);
   const table = [
-    `Added latency, ${opts.width}x${opts.height}@${opts.fps}, ${opts.seconds} s per mode, first ${WARMUP_S} s excluded (ms), scene ${opts.scene}, publisher ${opts.publisher}`,
+    `Added latency, ${opts.width}x${opts.height}@${opts.fps}, ${opts.seconds} s per mode, first ${WARMUP_S} s excluded (latencies in ms; dropped and degraded frames counted after it too), scene ${opts.scene}, publisher ${opts.publisher}`,
     '',
-    '| filter | frames matched | added p50 | added p99 | internal p50 | internal p99 | decode / filter / encode p50 | glass-to-glass p50 original / clean | dropped | degraded | p99 vs pass-through |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| filter | frames matched | added p50 | added p99 | internal p50 | internal p99 | decode / filter / encode p50 | glass-to-glass p50 original / clean | dropped | degraded | warm-up dropped / degraded | p99 vs pass-through |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
   ].join('\n');
   const modelRows = results.filter((r) => r.model).map((r) => {
