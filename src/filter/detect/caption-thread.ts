@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { VideoFrame } from '../../core/frame.js';
+import { awaitWorkerExit, OrderedRequests } from '../../core/ordered-requests.js';
 import { compiledWorker } from '../../core/paths.js';
 import type { Region } from '../filter.js';
 import type { CaptionInit, CaptionReply, CaptionRequest } from './caption-protocol.js';
@@ -20,14 +21,6 @@ export function liveCaptionWorkers(): number {
   return liveWorkers;
 }
 
-interface Pending {
-  readonly seq: number;
-  resolve(regions: readonly Region[]): void;
-  reject(e: Error): void;
-  timer: NodeJS.Timeout;
-  settled: boolean;
-}
-
 /**
  * A stream's caption net (SubtitleNetDetector) in its own worker thread, with all of its pre- and
  * post-processing: the main thread only copies out the rows of the caption bands and gets back
@@ -36,13 +29,14 @@ interface Pending {
  * Same interface as SubtitleNetDetector: observe a frame, then read its regions.
  */
 export class CaptionNetThread {
-  private readonly pending: Pending[] = [];
+  private readonly pending: OrderedRequests<readonly Region[]>;
   private current: readonly Region[] = [];
   private failure: Error | undefined;
   private closed = false;
   private readonly exited: Promise<void>;
 
-  private constructor(private readonly worker: Worker, private readonly timeoutMs: number, private readonly maxInFlight: number) {
+  private constructor(private readonly worker: Worker, timeoutMs: number, private readonly maxInFlight: number) {
+    this.pending = new OrderedRequests('caption worker', timeoutMs);
     this.exited = new Promise((resolve) => worker.once('exit', () => resolve()));
     worker.on('message', (msg: CaptionReply) => this.onReply(msg));
     worker.on('error', (err) => this.fail(err));
@@ -80,7 +74,7 @@ export class CaptionNetThread {
   observe(frame: VideoFrame): Promise<readonly Region[]> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.closed) return Promise.reject(new Error('caption detector is closed'));
-    if (this.pending.length >= this.maxInFlight) return Promise.reject(new Error(`caption worker busy (${this.maxInFlight} frames in flight)`));
+    if (this.pending.size >= this.maxInFlight) return Promise.reject(new Error(`caption worker busy (${this.maxInFlight} frames in flight)`));
     const rows = bandRows(frame.width, frame.height);
     const luma = new Uint8Array(rows.reduce((n, [y0, y1]) => n + (y1 - y0) * frame.width, 0));
     let at = 0;
@@ -88,18 +82,10 @@ export class CaptionNetThread {
       luma.set(frame.data.subarray(y0 * frame.width, y1 * frame.width), at);
       at += (y1 - y0) * frame.width;
     }
-    return new Promise((resolve, reject) => {
-      const entry: Pending = {
-        seq: frame.seq,
-        resolve,
-        reject,
-        settled: false,
-        timer: setTimeout(() => this.settle(entry, new Error(`caption worker took longer than ${this.timeoutMs} ms`)), this.timeoutMs),
-      };
-      this.pending.push(entry);
-      const msg: CaptionRequest = { type: 'observe', seq: frame.seq, width: frame.width, height: frame.height, ptsMs: frame.ptsMs, rows, luma };
-      this.worker.postMessage(msg, [luma.buffer]);
-    });
+    const answer = this.pending.add(frame.seq);
+    const msg: CaptionRequest = { type: 'observe', seq: frame.seq, width: frame.width, height: frame.height, ptsMs: frame.ptsMs, rows, luma };
+    this.worker.postMessage(msg, [luma.buffer]);
+    return answer;
   }
 
   /** The regions after the last frame answered. */
@@ -114,35 +100,18 @@ export class CaptionNetThread {
       if (!this.failure) this.worker.postMessage({ type: 'close' } satisfies CaptionRequest);
     }
     // A worker stuck in a long native run is not waited for beyond a moment.
-    const timer = setTimeout(() => void this.worker.terminate(), 2000);
-    await this.exited;
-    clearTimeout(timer);
+    await awaitWorkerExit(this.worker, this.exited, 2000);
   }
 
   private onReply(msg: CaptionReply): void {
-    if (msg.type !== 'observed' && msg.type !== 'error') return;
-    // Answers come in the order posted; a frame that timed out is still answered, and dropped here.
-    const at = this.pending.findIndex((p) => p.seq === msg.seq);
-    if (at < 0) return;
-    const entry = this.pending.splice(0, at + 1)[at]!;
-    if (entry.settled) return;
-    if (msg.type === 'observed') {
-      this.current = msg.regions;
-      this.settle(entry, undefined, msg.regions);
-    } else this.settle(entry, new Error(`caption net: frame ${msg.seq}: ${msg.message}`));
-  }
-
-  private settle(entry: Pending, err?: Error, regions: readonly Region[] = []): void {
-    if (entry.settled) return;
-    entry.settled = true;
-    clearTimeout(entry.timer);
-    if (err) entry.reject(err);
-    else entry.resolve(regions);
+    if (msg.type === 'error') this.pending.answer(msg.seq, new Error(`caption net: frame ${msg.seq}: ${msg.message}`));
+    // A frame that timed out is still answered, and dropped here.
+    else if (msg.type === 'observed' && this.pending.answer(msg.seq, { value: msg.regions })) this.current = msg.regions;
   }
 
   private fail(err: Error): void {
     // Closing on purpose is not a failure: nothing is pending by then.
-    this.failure ??= this.closed && this.pending.length === 0 ? new Error('caption detector is closed') : err;
-    for (const p of this.pending.splice(0)) this.settle(p, err);
+    this.failure ??= this.closed && this.pending.size === 0 ? new Error('caption detector is closed') : err;
+    this.pending.failAll(err);
   }
 }

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { Rect, VideoFrame } from '../../core/frame.js';
+import { awaitWorkerExit, OrderedRequests } from '../../core/ordered-requests.js';
 import { compiledWorker } from '../../core/paths.js';
 import type { Region } from '../filter.js';
 import type { DetectorInit, DetectorReply, DetectorRequest } from './detector-protocol.js';
@@ -35,7 +36,7 @@ function detectorOptions(opts: Partial<StaticDetectorOptions>): Partial<StaticDe
  */
 export class DetectorThread {
   private readonly worker: Worker;
-  private readonly pending: { seq: number; resolve: (s: LogoSnapshot) => void; reject: (e: Error) => void }[] = [];
+  private readonly pending = new OrderedRequests<LogoSnapshot>('detector worker');
   private failure: Error | undefined;
   private closed = false;
   private latest: LogoSnapshot = { regions: [], learning: true };
@@ -84,10 +85,9 @@ export class DetectorThread {
     // A copy: the frame's bytes stay with the pipeline (the fill reads them, egress encodes them).
     // Only for the frames the statistics sample: a 720p frame is 1.4 MB to copy and move across.
     const data = this.frames++ % this.sampleEvery === 0 ? new Uint8Array(frame.data) : undefined;
-    return new Promise((resolve, reject) => {
-      this.pending.push({ seq: frame.seq, resolve, reject });
-      this.post({ type: 'observe', seq: frame.seq, width: frame.width, height: frame.height, ptsMs: frame.ptsMs, data }, data ? [data.buffer] : []);
-    });
+    const answer = this.pending.add(frame.seq);
+    this.post({ type: 'observe', seq: frame.seq, width: frame.width, height: frame.height, ptsMs: frame.ptsMs, data }, data ? [data.buffer] : []);
+    return answer;
   }
 
   /** Exclusion zones from the next frame posted on (see StaticOverlayDetector.setExclusions). */
@@ -102,9 +102,7 @@ export class DetectorThread {
       if (!this.failure) this.post({ type: 'close' });
     }
     // A worker that does not end on its own within a second is stopped.
-    const timer = setTimeout(() => void this.worker.terminate(), 1000);
-    await this.exited;
-    clearTimeout(timer);
+    await awaitWorkerExit(this.worker, this.exited, 1000);
   }
 
   private post(msg: DetectorRequest, transfer: ArrayBuffer[] = []): void {
@@ -112,22 +110,17 @@ export class DetectorThread {
   }
 
   private onReply(msg: DetectorReply): void {
-    const next = this.pending.shift();
-    if (!next) return;
-    if (msg.seq !== next.seq) {
-      next.reject(new Error(`detector answered frame ${msg.seq}, expected ${next.seq}`));
+    if (msg.type === 'error') {
+      this.pending.answer(msg.seq, new Error(`detector: frame ${msg.seq}: ${msg.message}`));
       return;
     }
-    if (msg.type === 'error') next.reject(new Error(`detector: frame ${msg.seq}: ${msg.message}`));
-    else {
-      this.latest = { regions: msg.regions, learning: msg.learning };
-      next.resolve(this.latest);
-    }
+    const snapshot = { regions: msg.regions, learning: msg.learning };
+    if (this.pending.answer(msg.seq, { value: snapshot })) this.latest = snapshot;
   }
 
   private fail(err: Error): void {
     // Closing on purpose is not a failure: nothing is pending by then.
-    this.failure ??= this.closed && this.pending.length === 0 ? new Error('detector is closed') : err;
-    for (const p of this.pending.splice(0)) p.reject(err);
+    this.failure ??= this.closed && this.pending.size === 0 ? new Error('detector is closed') : err;
+    this.pending.failAll(err);
   }
 }
