@@ -272,6 +272,24 @@ describe('temporal fill', () => {
     outs.forEach((o, f) => expect(o.equals(spatial[f]!)).toBe(true));
   });
 
+  it('called on one frame in 4, remembers a margin for settling over frames, not calls, and still pastes the logo', () => {
+    // Settling counts the stream's frames: 6 frames at one call in 4 are 2 calls, so a point has to
+    // be in view 3 camera steps before it reaches the logo, not 7.
+    const run = (numbered: boolean): { pixels: number; known: number } => {
+      const fill = new TemporalFill({ settleFrames: 6 });
+      let known = 0;
+      for (let f = 0; f < 60; f += 4) {
+        const out = Buffer.from(input[f]!);
+        known = fill.apply(input[f]!, out, W, H, [hole('logo', LOGO)], numbered ? f : undefined)[0]!.count;
+      }
+      return { pixels: fill.memoryPixels, known };
+    };
+    const byFrames = run(true);
+    const byCalls = run(false);
+    expect(byFrames.pixels).toBeLessThan(0.8 * byCalls.pixels);
+    expect(byFrames.known).toBeGreaterThan(0.5 * LOGO.width * LOGO.height);
+  });
+
   it('keeps reusing the last fill, memories included, when the stage is behind', () => {
     const filter = new ManualRegionFilter([region('logo', LOGO)], { temporal: true });
     const window = new FrameWindow(4);

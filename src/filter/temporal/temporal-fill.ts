@@ -121,6 +121,8 @@ export class TemporalFill {
   private readonly sampler = new ResampleScratch();
   private readonly pushPull = new PushPull();
   private lastMotion: GlobalMotion | undefined;
+  /** The frame number of the last frame the camera's motion was estimated on. */
+  private motionFrame = -1;
   private spent = { frames: 0, motion: 0, capture: 0, fill: 0, total: 0 };
 
   constructor(opts: Partial<TemporalOptions> = {}) {
@@ -152,6 +154,7 @@ export class TemporalFill {
   }
 
   reset(): void {
+    this.motionFrame = -1;
     this.windows = [];
     this.bias = 0;
     this.estimator.reset();
@@ -191,6 +194,9 @@ export class TemporalFill {
     const holeBoxes = holes.map((h) => h.rects[0]);
     const motion = this.estimator.estimate({ data: input, offset: 0, width, height }, holeBoxes);
     const t1 = performance.now();
+    // Frames since the last estimate: more than one when calls skip frames (the stage behind).
+    const gap = Math.max(1, this.frame - this.motionFrame);
+    this.motionFrame = this.frame;
     this.lastMotion = motion;
     if (motion.first || motion.cut) {
       this.windows = [];
@@ -203,9 +209,14 @@ export class TemporalFill {
     // change test below sees the whole picture change and nothing stale is pasted.
     const covered = this.markCovered(holes, width, height, layout.cWidth, layout.cHeight);
     // A scene point must be remembered before it reaches a hole: with settling it has to be in
-    // view that many frames earlier, i.e. further out the faster the camera moves.
+    // view that many frames earlier, i.e. further out the faster the camera moves. Settling counts
+    // frames, and a point is seen on calls: it is remembered on the call at least settleFrames
+    // frames after the one it was first seen on, the calls `gap` frames apart, each moving it by
+    // one camera step. (Per call, settleFrames + 1 steps: at one call in 4 that was 28 frames of
+    // pan for 10, and the memories' boxes, which every capture reads, grew to match.)
     const step = motion.first || motion.cut ? 0 : Math.hypot(motion.toPrevious.tx + (motion.toPrevious.s - 1) * width / 2, motion.toPrevious.ty + (motion.toPrevious.s - 1) * height / 2);
-    const assigned = this.assign(holes, width, height, this.opts.marginPx + Math.ceil(step * (this.opts.settleFrames + 1)));
+    const settleCalls = Math.ceil(this.opts.settleFrames / gap);
+    const assigned = this.assign(holes, width, height, this.opts.marginPx + Math.ceil(step * (settleCalls + 1)));
     const planes: [Raster, Raster, Raster] = [
       { data: input, offset: 0, width, height },
       { data: input, offset: layout.uOffset, width: layout.cWidth, height: layout.cHeight },
