@@ -170,6 +170,18 @@ export interface PacedRun {
   readonly atWarmup: StreamStats | undefined;
 }
 
+/** What a run dropped (in all and by where) and degraded after its warm-up; undefined when either snapshot is missing. */
+export function afterWarmup(run: PacedRun): { dropped: number; droppedBy: StreamStats['droppedBy']; degraded: number } | undefined {
+  const { stats: now, atWarmup: then } = run;
+  if (!now || !then) return undefined;
+  const by = now.droppedBy, was = then.droppedBy;
+  return {
+    dropped: now.dropped - then.dropped,
+    droppedBy: { compressed: by.compressed - was.compressed, filterQueue: by.filterQueue - was.filterQueue, encoder: by.encoder - was.encoder },
+    degraded: now.degraded - then.degraded,
+  };
+}
+
 /**
  * Feeds `seconds` of barcode frames to a publisher's encoder paced like a camera (frame i at
  * t0 + i/fps), and resets the stream's latency stats after the warm-up so they cover the same

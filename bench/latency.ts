@@ -30,7 +30,7 @@ import { freePort } from '../src/core/net.js';
 import type { StreamPipeline, StreamStats } from '../src/stream/pipeline.js';
 import { cpuSnapshot, cpuSplit, type CpuSnapshot, type CpuSplit } from './cpu-split.js';
 import { overlayScene, type LatencyScene } from './latency-scene.js';
-import { BARCODE_AREA, barcodePublisher, barcodeReceiver, latencyBenchCommand, percentile, preencodeBarcode, preencodedPublisher, r1, sendPaced, type PacedRun } from './barcode.js';
+import { afterWarmup, BARCODE_AREA, barcodePublisher, barcodeReceiver, latencyBenchCommand, percentile, preencodeBarcode, preencodedPublisher, r1, sendPaced, type PacedRun } from './barcode.js';
 import { freshDataDir } from './data-dir.js';
 
 /** Seconds at the start left out of every figure: decoder probing and x264 start-up. */
@@ -138,6 +138,7 @@ async function runMode(mode: Mode, o: { seconds: number; width: number; height: 
     await pub.waitExit();
   }
   const { sent, stats, atWarmup } = run;
+  const counted = afterWarmup(run);
   for (const t of cpuTimers) clearTimeout(t);
   await new Promise((r) => setTimeout(r, 1500));
   for (const r of rx) await r.kill();
@@ -166,18 +167,14 @@ async function runMode(mode: Mode, o: { seconds: number; width: number; height: 
     decodeMs: stats?.decodeMs ?? { p50: NaN, p99: NaN },
     filterMs: stats?.filterMs ?? { p50: NaN, p99: NaN },
     encodeMs: stats?.encodeMs ?? { p50: NaN, p99: NaN },
-    dropped: stats && atWarmup ? stats.dropped - atWarmup.dropped : NaN,
-    droppedBy: stats && atWarmup ? since(stats.droppedBy, atWarmup.droppedBy) : undefined,
-    degraded: stats && atWarmup ? stats.degraded - atWarmup.degraded : NaN,
+    dropped: counted?.dropped ?? NaN,
+    droppedBy: counted?.droppedBy,
+    degraded: counted?.degraded ?? NaN,
     warmup: { dropped: atWarmup?.dropped ?? NaN, degraded: atWarmup?.degraded ?? NaN },
     fpsOut: stats?.fpsOut ?? NaN,
     ...(stats?.model ? { model: stats.model } : {}),
     ...(cpuFrom && cpuTo ? { cpu: cpuSplit(cpuFrom, cpuTo, childRole) } : {}),
   };
-}
-
-function since(now: StreamStats['droppedBy'], then: StreamStats['droppedBy']): StreamStats['droppedBy'] {
-  return { compressed: now.compressed - then.compressed, filterQueue: now.filterQueue - then.filterQueue, encoder: now.encoder - then.encoder };
 }
 
 /** Dropped after the warm-up, with where when any were: "12 (queue 10, encoder 2)". */

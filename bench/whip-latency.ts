@@ -22,7 +22,7 @@ import { FfmpegProcess } from '../src/media/ffmpeg.js';
 import { ClearcastServer } from '../src/server.js';
 import { exchange, openRtpInlet, whepDecodingViewer } from '../src/webrtc/client.js';
 import { createPeer } from '../src/webrtc/peer.js';
-import { latencyBenchCommand, percentile, r1, readBarcode, sendPaced } from './barcode.js';
+import { afterWarmup, latencyBenchCommand, percentile, r1, readBarcode, sendPaced } from './barcode.js';
 import { freshDataDir } from './data-dir.js';
 
 /** Seconds at the start left out: decoder probing, x264 start-up, the viewer's first keyframe. */
@@ -72,7 +72,9 @@ async function measure(o: Options): Promise<Record<string, unknown>> {
   });
   if (viewer.result.status !== 201) throw new Error(`WHEP refused: ${viewer.result.status} ${viewer.result.answer}`);
 
-  const { sent, stats, atWarmup } = await sendPaced(o, WARMUP_S, (frame) => publisher.write(frame), () => server.registry.get(key));
+  const run = await sendPaced(o, WARMUP_S, (frame) => publisher.write(frame), () => server.registry.get(key));
+  const { sent, stats } = run;
+  const counted = afterWarmup(run);
   await new Promise((r) => setTimeout(r, 1000));
   publisher.endInput();
   await publisher.waitExit();
@@ -97,8 +99,8 @@ async function measure(o: Options): Promise<Record<string, unknown>> {
     filterMs: stats?.filterMs,
     encodeMs: stats?.encodeMs,
     // Counted after the warm-up, as the latencies are (the start-up's cold JIT and x264 are not the steady state).
-    dropped: stats && atWarmup ? stats.dropped - atWarmup.dropped : undefined,
-    degraded: stats && atWarmup ? stats.degraded - atWarmup.degraded : undefined,
+    dropped: counted?.dropped,
+    degraded: counted?.degraded,
     fpsOut: stats?.fpsOut,
   };
 }
